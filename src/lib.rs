@@ -1,0 +1,22 @@
+//! jerahook: schemas, validation and inspection for JeraSoft VCS Provisioning API payloads.
+//!
+//! The modules follow the data:
+//! - `records` and `catalog` describe the 27 events and the records they carry;
+//! - `generate` turns the catalog into JSON Schema, `schemas` compiles it (or a user's copy);
+//! - `inputs` finds the files to read, `reader` splits them into documents as they stream in;
+//! - `validate` judges each document into a `report::Record`, with sentences from `messages`
+//!   and dates from `datetime`;
+//! - `inspect` picks out what a person wants to see of a payload;
+//! - `render` is the only place that writes output;
+//! - `cli` and `config` read the command line, `run` drives each command, `exit` maps the
+//!   outcome to a process exit code.
+
+pub mod catalog;
+pub mod datetime;
+pub mod generate;
+pub mod messages;
+pub mod reader;
+pub mod records;
+pub mod report;
+pub mod schemas;
+pub mod validate;

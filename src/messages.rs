@@ -1,0 +1,215 @@
+//! Schema errors turned into sentences that name what was expected and what was found.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{JsonType, ValidationError};
+use serde_json::Value;
+
+use crate::datetime;
+
+/// Strings longer than this are shortened in messages.
+const SHOWN_CHARS: usize = 40;
+
+/// A sentence for one schema error.
+pub fn describe(error: &ValidationError<'_>) -> String {
+    let found = error.instance();
+    match error.kind() {
+        ValidationErrorKind::Type { kind } => {
+            let expected: Vec<&str> = match kind {
+                TypeKind::Single(ty) => vec![type_name(*ty)],
+                // Null last: "an integer or null" reads as the nullable field it is.
+                TypeKind::Multiple(set) => {
+                    let mut names: Vec<_> = set
+                        .iter()
+                        .filter(|t| *t != JsonType::Null)
+                        .map(type_name)
+                        .collect();
+                    if set.contains(JsonType::Null) {
+                        names.push("null");
+                    }
+                    names
+                }
+            };
+            format!(
+                "expected {}, found {}",
+                or_list(&expected),
+                describe_value(found)
+            )
+        }
+        ValidationErrorKind::Required { property } => match property.as_str() {
+            Some(name) => format!("missing required field \"{name}\""),
+            None => format!("missing required field {property}"),
+        },
+        ValidationErrorKind::Constant { expected_value } => {
+            format!(
+                "expected {}, found {}",
+                short(expected_value),
+                describe_value(found)
+            )
+        }
+        ValidationErrorKind::Enum { options } => {
+            let options: Vec<String> = options
+                .as_array()
+                .map(|values| values.iter().map(short).collect())
+                .unwrap_or_default();
+            format!(
+                "expected one of {}, found {}",
+                options.join(", "),
+                describe_value(found)
+            )
+        }
+        ValidationErrorKind::Format { format } if format == datetime::FORMAT => {
+            let text = found.as_str().unwrap_or_default();
+            match datetime::parse(text) {
+                Err(why) => format!("{} is not a date-time: {why}", short(found)),
+                Ok(_) => format!("{} is not a date-time", short(found)),
+            }
+        }
+        ValidationErrorKind::Format { format } => {
+            format!("{} is not a valid {format}", short(found))
+        }
+        ValidationErrorKind::Pattern { pattern } => match pattern.as_str() {
+            "^[0-9]+$" => format!(
+                "expected an integer or a string of digits, found {}",
+                describe_value(found)
+            ),
+            p if p == datetime::PATTERN => format!(
+                "{} is not a date-time: {}",
+                short(found),
+                datetime::Invalid::Shape
+            ),
+            p if p.starts_with("^[a-z0-9_]+") => format!(
+                "expected an event id such as \"clients.create\", found {}",
+                describe_value(found)
+            ),
+            _ => format!("{} does not match the pattern {pattern}", short(found)),
+        },
+        ValidationErrorKind::Minimum { limit } if is_zero(limit) => {
+            format!("expected a value of 0 or more, found {}", short(found))
+        }
+        ValidationErrorKind::Minimum { limit } => {
+            format!("expected at least {limit}, found {}", short(found))
+        }
+        ValidationErrorKind::MaxItems { limit: 0 } => {
+            format!("expected {{}} or [], found {}", describe_value(found))
+        }
+        _ => error.to_string(),
+    }
+}
+
+fn is_zero(limit: &Value) -> bool {
+    limit.as_f64() == Some(0.0)
+}
+
+fn type_name(ty: JsonType) -> &'static str {
+    match ty {
+        JsonType::Null => "null",
+        JsonType::Boolean => "a boolean",
+        JsonType::Integer => "an integer",
+        JsonType::Number => "a number",
+        JsonType::String => "a string",
+        JsonType::Array => "an array",
+        JsonType::Object => "an object",
+    }
+}
+
+fn or_list(items: &[&str]) -> String {
+    match items {
+        [] => "nothing".into(),
+        [one] => (*one).into(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// `the string "34abc"`, `the number 5`, `an object with 3 fields`...
+pub fn describe_value(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(_) => format!("the string {}", short(value)),
+        Value::Array(items) if items.is_empty() => "an empty array".into(),
+        Value::Array(items) => format!("an array of {} item{}", items.len(), plural(items.len())),
+        Value::Object(fields) if fields.is_empty() => "an empty object".into(),
+        Value::Object(fields) => {
+            format!(
+                "an object with {} field{}",
+                fields.len(),
+                plural(fields.len())
+            )
+        }
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// A value as JSON, strings shortened to a readable length.
+pub fn short(value: &Value) -> String {
+    match value {
+        Value::String(text) if text.chars().count() > SHOWN_CHARS => {
+            let kept: String = text.chars().take(SHOWN_CHARS - 1).collect();
+            format!(
+                "{}…\"",
+                serde_json::to_string(&kept)
+                    .unwrap_or_default()
+                    .trim_end_matches('"')
+            )
+        }
+        Value::Array(_) | Value::Object(_) => describe_value(value),
+        _ => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn messages(schema: Value, instance: Value) -> Vec<String> {
+        let validator = crate::schemas::compile(&schema).unwrap();
+        validator
+            .iter_errors(&instance)
+            .map(|e| describe(&e))
+            .collect()
+    }
+
+    #[test]
+    fn type_errors_name_expected_and_found() {
+        assert_eq!(
+            messages(json!({"type": "integer"}), json!("34abc")),
+            ["expected an integer, found the string \"34abc\""]
+        );
+        assert_eq!(
+            messages(json!({"type": ["integer", "null"]}), json!(1.5)),
+            ["expected an integer or null, found the number 1.5"]
+        );
+    }
+
+    #[test]
+    fn required_const_and_dates_read_as_sentences() {
+        assert_eq!(
+            messages(json!({"required": ["clients_id"]}), json!({})),
+            ["missing required field \"clients_id\""]
+        );
+        assert_eq!(
+            messages(json!({"const": "activated"}), json!("new")),
+            ["expected \"activated\", found the string \"new\""]
+        );
+        assert_eq!(
+            messages(
+                json!({"format": datetime::FORMAT}),
+                json!("2025-13-45T00:00:00+00:00")
+            ),
+            ["\"2025-13-45T00:00:00+00:00\" is not a date-time: month 13"]
+        );
+    }
+
+    #[test]
+    fn long_strings_are_shortened() {
+        let long = "x".repeat(100);
+        let text = short(&json!(long));
+        assert!(text.chars().count() < 50, "{text}");
+        assert!(text.ends_with("…\""), "{text}");
+    }
+}

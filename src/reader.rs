@@ -1,0 +1,465 @@
+//! Splits an input into JSON documents as it arrives, so captures of any length stream through
+//! in memory bounded by the largest document.
+//!
+//! An input holds one document or many: NDJSON, or documents one after another, pretty-printed
+//! or not. The splitter follows strings and brackets to find where each document ends, without
+//! parsing it; `serde_json` parses each piece afterwards. Broken input must not hide what comes
+//! after it, so the splitter resynchronises:
+//! - a `{` in the first column of a line, while a document is still open, starts a new document
+//!   (the open one was cut short: a truncated NDJSON line, an unclosed object);
+//! - a string never spans a line in valid JSON, so a line break inside one ends the string;
+//! - text that cannot start a JSON value is reported up to the end of its line, and reading
+//!   resumes on the next line.
+
+use std::io::{self, BufRead};
+
+/// Where a piece of input starts: 1-based line and column (in bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One piece of an input.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// The bytes of what should be one JSON value (it may still fail to parse).
+    Value { start: Position, bytes: Vec<u8> },
+    /// Text that cannot start a JSON value, up to the end of its line (shortened).
+    Stray { start: Position, text: String },
+}
+
+/// How much of stray text a report keeps.
+const STRAY_KEEP: usize = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Between documents.
+    Idle,
+    /// Inside an object or array, or a top-level string.
+    Nested,
+    /// Inside a top-level number or literal.
+    Scalar,
+    /// Skipping stray text to the end of the line.
+    Stray,
+}
+
+/// An iterator over the pieces of a `BufRead`.
+pub struct Splitter<R> {
+    reader: R,
+    scanner: Scanner,
+    checked_bom: bool,
+    done: bool,
+}
+
+/// The splitter's state between bytes, apart from the reader it reads.
+struct Scanner {
+    state: State,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    /// Position of the next byte.
+    line: usize,
+    column: usize,
+    /// The previous byte was a CR, so a following LF belongs to the same line break.
+    after_cr: bool,
+    at_line_start: bool,
+    start: Position,
+    buf: Vec<u8>,
+    stray: String,
+}
+
+impl<R: BufRead> Splitter<R> {
+    pub fn new(reader: R) -> Self {
+        Splitter {
+            reader,
+            scanner: Scanner::new(),
+            checked_bom: false,
+            done: false,
+        }
+    }
+
+    fn skip_bom(&mut self) -> io::Result<()> {
+        self.checked_bom = true;
+        let head = self.reader.fill_buf()?;
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            self.reader.consume(3);
+        }
+        Ok(())
+    }
+}
+
+impl Scanner {
+    fn new() -> Self {
+        Scanner {
+            state: State::Idle,
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            line: 1,
+            column: 1,
+            after_cr: false,
+            at_line_start: true,
+            start: Position { line: 1, column: 1 },
+            buf: Vec::new(),
+            stray: String::new(),
+        }
+    }
+
+    fn begin(&mut self, state: State) {
+        self.state = state;
+        self.start = Position {
+            line: self.line,
+            column: self.column,
+        };
+    }
+
+    fn take_value(&mut self) -> Piece {
+        self.state = State::Idle;
+        self.depth = 0;
+        self.in_string = false;
+        self.escaped = false;
+        Piece::Value {
+            start: self.start,
+            bytes: std::mem::take(&mut self.buf),
+        }
+    }
+
+    fn take_stray(&mut self) -> Piece {
+        self.state = State::Idle;
+        Piece::Stray {
+            start: self.start,
+            text: std::mem::take(&mut self.stray),
+        }
+    }
+
+    /// Moves the position past `byte`.
+    fn advance(&mut self, byte: u8) {
+        match byte {
+            b'\n' if self.after_cr => {
+                self.after_cr = false;
+            }
+            b'\n' | b'\r' => {
+                self.line += 1;
+                self.column = 1;
+                self.after_cr = byte == b'\r';
+                self.at_line_start = true;
+                return;
+            }
+            _ => {
+                self.column += 1;
+                self.after_cr = false;
+            }
+        }
+        self.at_line_start = false;
+    }
+
+    /// Feeds one byte; returns a finished piece, and whether the byte was consumed (a byte
+    /// that ends a scalar or cuts an open document starts the next piece instead).
+    fn feed(&mut self, byte: u8) -> (Option<Piece>, bool) {
+        match self.state {
+            State::Idle => {
+                match byte {
+                    b' ' | b'\t' | b'\n' | b'\r' => {}
+                    b'{' | b'[' => {
+                        self.begin(State::Nested);
+                        self.depth = 1;
+                        self.buf.push(byte);
+                    }
+                    b'"' => {
+                        self.begin(State::Nested);
+                        self.in_string = true;
+                        self.buf.push(byte);
+                    }
+                    b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+                        self.begin(State::Scalar);
+                        self.buf.push(byte);
+                    }
+                    _ => {
+                        self.begin(State::Stray);
+                        return self.feed(byte);
+                    }
+                }
+                (None, true)
+            }
+            State::Nested => {
+                let line_break = byte == b'\n' || byte == b'\r';
+                if self.in_string {
+                    if line_break {
+                        // Strings cannot hold a raw line break: the string is broken, and the
+                        // brackets after it still tell where the document ends.
+                        self.in_string = false;
+                        self.escaped = false;
+                    } else if self.escaped {
+                        self.escaped = false;
+                    } else if byte == b'\\' {
+                        self.escaped = true;
+                    } else if byte == b'"' {
+                        self.in_string = false;
+                        if self.depth == 0 {
+                            self.buf.push(byte);
+                            return (Some(self.take_value()), true);
+                        }
+                    }
+                    self.buf.push(byte);
+                    return (None, true);
+                }
+                if self.at_line_start && byte == b'{' {
+                    // A new document in the first column while this one is open: this one
+                    // was cut short.
+                    return (Some(self.take_value()), false);
+                }
+                self.buf.push(byte);
+                match byte {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth = self.depth.saturating_sub(1);
+                        if self.depth == 0 {
+                            return (Some(self.take_value()), true);
+                        }
+                    }
+                    _ => {}
+                }
+                (None, true)
+            }
+            State::Scalar => match byte {
+                b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'}' | b'[' | b']' | b'"' | b',' | b':' => {
+                    (Some(self.take_value()), false)
+                }
+                _ => {
+                    self.buf.push(byte);
+                    (None, true)
+                }
+            },
+            State::Stray => {
+                if byte == b'\n' || byte == b'\r' {
+                    return (Some(self.take_stray()), false);
+                }
+                if self.stray.len() < STRAY_KEEP {
+                    self.stray.push(char::from(byte).filter_printable());
+                } else if !self.stray.ends_with('…') {
+                    self.stray.push('…');
+                }
+                (None, true)
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Option<Piece> {
+        match self.state {
+            State::Idle => None,
+            State::Stray => Some(self.take_stray()),
+            State::Nested | State::Scalar => Some(self.take_value()),
+        }
+    }
+}
+
+trait Printable {
+    fn filter_printable(self) -> char;
+}
+
+impl Printable for char {
+    /// Stray bytes are shown one per character; control and non-ASCII bytes as `?`.
+    fn filter_printable(self) -> char {
+        if self.is_ascii_graphic() || self == ' ' {
+            self
+        } else {
+            '?'
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Splitter<R> {
+    type Item = io::Result<Piece>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        if !self.checked_bom {
+            if let Err(error) = self.skip_bom() {
+                self.done = true;
+                return Some(Err(error));
+            }
+        }
+        loop {
+            let chunk = match self.reader.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(error));
+                }
+            };
+            if chunk.is_empty() {
+                self.done = true;
+                return self.scanner.finish().map(Ok);
+            }
+            let mut used = 0;
+            while used < chunk.len() {
+                let byte = chunk[used];
+                let (piece, consumed) = self.scanner.feed(byte);
+                if consumed {
+                    self.scanner.advance(byte);
+                    used += 1;
+                }
+                if let Some(piece) = piece {
+                    self.reader.consume(used);
+                    return Some(Ok(piece));
+                }
+            }
+            self.reader.consume(used);
+        }
+    }
+}
+
+/// The position in the input of a byte offset within a piece that starts at `start`.
+pub fn position_at(start: Position, bytes: &[u8], offset: usize) -> Position {
+    let mut position = start;
+    let mut after_cr = false;
+    for &byte in &bytes[..offset.min(bytes.len())] {
+        match byte {
+            b'\n' if after_cr => after_cr = false,
+            b'\n' | b'\r' => {
+                position.line += 1;
+                position.column = 1;
+                after_cr = byte == b'\r';
+            }
+            _ => {
+                position.column += 1;
+                after_cr = false;
+            }
+        }
+    }
+    position
+}
+
+/// The byte offset within `bytes` of a line and column as `serde_json` counts them (lines
+/// broken by LF only, columns in bytes, column 0 meaning "before the first byte").
+pub fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
+    let mut line_start = 0;
+    for _ in 1..line {
+        match bytes[line_start..].iter().position(|&b| b == b'\n') {
+            Some(at) => line_start += at + 1,
+            None => break,
+        }
+    }
+    (line_start + column.saturating_sub(1)).min(bytes.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(input: &str) -> Vec<(usize, usize, String)> {
+        Splitter::new(input.as_bytes())
+            .map(|piece| match piece.unwrap() {
+                Piece::Value { start, bytes } => {
+                    (start.line, start.column, String::from_utf8(bytes).unwrap())
+                }
+                Piece::Stray { start, text } => (start.line, start.column, format!("stray:{text}")),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_ndjson_lines() {
+        assert_eq!(
+            split("{\"a\":1}\n{\"b\":2}\n"),
+            [(1, 1, "{\"a\":1}".into()), (2, 1, "{\"b\":2}".into())]
+        );
+    }
+
+    #[test]
+    fn splits_pretty_documents_one_after_another() {
+        let input = "{\n  \"a\": {\"x\": \"}\"}\n}\n\n{\n  \"b\": [1, 2]\n}";
+        let pieces = split(input);
+        assert_eq!(pieces.len(), 2);
+        assert_eq!((pieces[0].0, pieces[1].0), (1, 5));
+        assert!(pieces[0].2.ends_with("}\n}"));
+    }
+
+    #[test]
+    fn splits_documents_on_one_line_and_scalars() {
+        assert_eq!(
+            split("{}[] 12 \"s\"true"),
+            [
+                (1, 1, "{}".into()),
+                (1, 3, "[]".into()),
+                (1, 6, "12".into()),
+                (1, 9, "\"s\"".into()),
+                (1, 12, "true".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_truncated_line_does_not_swallow_the_next_one() {
+        let pieces = split("{\"a\": {\"b\": 1\n{\"c\": 2}\n");
+        assert_eq!(
+            pieces,
+            [
+                (1, 1, "{\"a\": {\"b\": 1\n".into()),
+                (2, 1, "{\"c\": 2}".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unterminated_string_ends_at_the_line_break() {
+        let pieces = split("{\"a\": \"oops}\n{\"c\": 2}\n");
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[1], (2, 1, "{\"c\": 2}".into()));
+    }
+
+    #[test]
+    fn escaped_quotes_stay_inside_strings() {
+        assert_eq!(split(r#"{"a": "x\"}"} {}"#)[0].2, r#"{"a": "x\"}"}"#);
+    }
+
+    #[test]
+    fn stray_text_is_reported_to_the_end_of_its_line() {
+        assert_eq!(
+            split("hello world {}\n{}"),
+            [(1, 1, "stray:hello world {}".into()), (2, 1, "{}".into())]
+        );
+    }
+
+    #[test]
+    fn skips_a_leading_bom_and_counts_cr_and_crlf_breaks() {
+        assert_eq!(split("\u{feff}{}"), [(1, 1, "{}".into())]);
+        assert_eq!(
+            split("{}\r\n{}\r{}"),
+            [
+                (1, 1, "{}".into()),
+                (2, 1, "{}".into()),
+                (3, 1, "{}".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_in_nothing_out() {
+        assert!(split("").is_empty());
+        assert!(split(" \n\t\n").is_empty());
+    }
+
+    #[test]
+    fn maps_serde_positions_back_to_the_input() {
+        let bytes = b"{\n  \"a\": x\n}";
+        let offset = offset_of(bytes, 2, 8);
+        assert_eq!(bytes[offset], b'x');
+        let start = Position {
+            line: 10,
+            column: 1,
+        };
+        assert_eq!(
+            position_at(start, bytes, offset),
+            Position {
+                line: 11,
+                column: 8
+            }
+        );
+    }
+}

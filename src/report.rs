@@ -1,0 +1,74 @@
+//! What a run finds out about each payload: the record `validate --format json` prints one per
+//! line, and the summary at the end.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The verdict on one payload (or on one piece of input that should have been a payload).
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// The path the payload came from, or `-` for standard input.
+    pub source: String,
+    /// 0-based position of the payload within its source.
+    pub index: usize,
+    /// 1-based line where the payload starts.
+    pub line: usize,
+    /// The payload's `events_id`, or null when it has none.
+    pub event: Option<String>,
+    /// The payload's `object_id` as it stands, or null.
+    pub object_id: Option<Value>,
+    pub valid: bool,
+    pub errors: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+}
+
+/// One thing wrong with (an error) or worth a look in (a warning) a payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    /// JSON Pointer to the offending value; empty for the whole document.
+    pub path: String,
+    /// A sentence a person understands.
+    pub message: String,
+    /// The schema keyword that failed, as a location in the event's schema; empty where no
+    /// schema keyword is involved (malformed JSON, an unknown event id).
+    pub schema_path: String,
+}
+
+impl Issue {
+    /// An issue found by jerahook itself rather than by a schema keyword.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Issue {
+            path: path.into(),
+            message: message.into(),
+            schema_path: String::new(),
+        }
+    }
+}
+
+/// Totals over a run.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub payloads: usize,
+    pub valid: usize,
+    pub invalid: usize,
+    pub warnings: usize,
+    /// Payloads by `events_id`; those without one are counted under `(none)`.
+    pub by_event: BTreeMap<String, usize>,
+}
+
+impl Summary {
+    /// Counts one record in.
+    pub fn add(&mut self, record: &Record) {
+        self.payloads += 1;
+        if record.valid {
+            self.valid += 1;
+        } else {
+            self.invalid += 1;
+        }
+        self.warnings += record.warnings.len();
+        let event = record.event.as_deref().unwrap_or("(none)");
+        *self.by_event.entry(event.to_string()).or_default() += 1;
+    }
+}

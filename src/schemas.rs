@@ -1,0 +1,186 @@
+//! The schema set a run validates against: the one built into the binary, or a directory the
+//! user gives with `--schemas`.
+//!
+//! Built-in schemas come from the catalog through the same generator that writes `schemas/`
+//! (a test keeps the two identical), so the binary needs no files at run time. Each event's
+//! validator is compiled once, on first use: a run pays only for the events it meets.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result, bail};
+use jsonschema::{Draft, Validator};
+use serde_json::Value;
+
+use crate::catalog::{EVENTS, Event};
+use crate::datetime;
+use crate::generate;
+use crate::records::Def;
+
+/// Compiles a schema with formats asserted and the VCS date-time format registered.
+pub fn compile(schema: &Value) -> Result<Validator, String> {
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .should_validate_formats(true)
+        .should_ignore_unknown_formats(false)
+        .with_format(datetime::FORMAT, datetime::is_valid)
+        .build(schema)
+        .map_err(|error| error.to_string())
+}
+
+/// Where a schema set comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Generated from the catalog compiled into the binary.
+    BuiltIn,
+    /// `<id>.schema.json` files and `defs/envelope.schema.json` in a directory.
+    Dir(PathBuf),
+}
+
+/// One schema and its validator, compiled on first use.
+struct Slot {
+    schema: OnceLock<Value>,
+    validator: OnceLock<Validator>,
+}
+
+impl Slot {
+    fn empty() -> Self {
+        Slot {
+            schema: OnceLock::new(),
+            validator: OnceLock::new(),
+        }
+    }
+
+    fn loaded(schema: Value) -> Self {
+        Slot {
+            schema: OnceLock::from(schema),
+            validator: OnceLock::new(),
+        }
+    }
+}
+
+/// The schemas of all events, plus the envelope for payloads of unknown events.
+pub struct SchemaSet {
+    source: Source,
+    /// One slot per catalog event, in catalog order.
+    events: Vec<Slot>,
+    envelope: Slot,
+}
+
+impl SchemaSet {
+    /// The schemas built into the binary.
+    pub fn built_in() -> Self {
+        SchemaSet {
+            source: Source::BuiltIn,
+            events: EVENTS.iter().map(|_| Slot::empty()).collect(),
+            envelope: Slot::empty(),
+        }
+    }
+
+    /// Loads and compiles every schema in `dir` up front, so a broken file stops the run before
+    /// any payload is judged by it.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        if !dir.is_dir() {
+            bail!("{}: not a directory of schemas", dir.display());
+        }
+        let events = EVENTS
+            .iter()
+            .map(|event| load(&dir.join(format!("{}.schema.json", event.id))).map(Slot::loaded))
+            .collect::<Result<Vec<_>>>()?;
+        let envelope_path = dir.join("defs").join("envelope.schema.json");
+        let set = SchemaSet {
+            source: Source::Dir(dir.to_path_buf()),
+            events,
+            envelope: Slot::loaded(load(&envelope_path)?),
+        };
+        for (event, slot) in EVENTS.iter().zip(&set.events) {
+            set.compile_slot(slot, || format!("{}.schema.json", event.id))
+                .with_context(|| format!("{}", dir.display()))?;
+        }
+        set.compile_slot(&set.envelope, || "defs/envelope.schema.json".into())
+            .with_context(|| format!("{}", dir.display()))?;
+        Ok(set)
+    }
+
+    /// Where these schemas come from.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    /// The schema of `event`.
+    pub fn schema(&self, event: &Event) -> &Value {
+        let index = index_of(event);
+        self.events[index]
+            .schema
+            .get_or_init(|| generate::event_schema(event))
+    }
+
+    /// The validator of `event`, compiled on first use.
+    pub fn validator(&self, event: &Event) -> Result<&Validator> {
+        let slot = &self.events[index_of(event)];
+        self.schema(event);
+        self.compile_slot(slot, || format!("{}.schema.json", event.id))
+    }
+
+    /// The validator of the envelope alone, for events the catalog does not know.
+    pub fn envelope(&self) -> Result<&Validator> {
+        self.envelope
+            .schema
+            .get_or_init(|| generate::def_file_schema(Def::Envelope));
+        self.compile_slot(&self.envelope, || "defs/envelope.schema.json".into())
+    }
+
+    fn compile_slot<'a>(&self, slot: &'a Slot, name: impl Fn() -> String) -> Result<&'a Validator> {
+        if let Some(validator) = slot.validator.get() {
+            return Ok(validator);
+        }
+        let schema = slot.schema.get().expect("schema is set before compiling");
+        let validator = compile(schema)
+            .map_err(|error| anyhow::anyhow!("{}: not a usable JSON Schema: {error}", name()))?;
+        Ok(slot.validator.get_or_init(|| validator))
+    }
+}
+
+fn index_of(event: &Event) -> usize {
+    EVENTS
+        .iter()
+        .position(|known| std::ptr::eq(known, event))
+        .expect("events come from the catalog")
+}
+
+fn load(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_built_in_schema_compiles() {
+        let set = SchemaSet::built_in();
+        for event in EVENTS {
+            set.validator(event).unwrap();
+        }
+        set.envelope().unwrap();
+    }
+
+    #[test]
+    fn formats_are_asserted() {
+        let validator = compile(&json!({
+            "type": "string",
+            "format": datetime::FORMAT,
+        }))
+        .unwrap();
+        assert!(validator.is_valid(&json!("2022-07-06 00:00:00+0000")));
+        assert!(!validator.is_valid(&json!("2025-13-45T00:00:00+00:00")));
+    }
+
+    #[test]
+    fn a_misspelt_format_is_a_schema_error() {
+        let error = compile(&json!({ "format": "vcs-datetime" })).unwrap_err();
+        assert!(error.contains("vcs-datetime"), "{error}");
+    }
+}
