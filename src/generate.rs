@@ -43,7 +43,12 @@ pub fn event_schema(event: &Event) -> Value {
     root.insert("title".into(), event.id.into());
     root.insert(
         "description".into(),
-        format!("{}: {}.", event.category.name(), event.description).into(),
+        format!(
+            "{}. Category: {}.",
+            event.description,
+            event.category.name()
+        )
+        .into(),
     );
     root.insert("$ref".into(), def_ref(Def::Envelope, "defs/").into());
     root.insert(
@@ -142,6 +147,17 @@ fn data_schema(data: &Data) -> Value {
         } => {
             let mut schema = Map::new();
             schema.insert("$ref".into(), def_ref(*def, "defs/").into());
+            // What the record itself requires is said once, there: twice would report a
+            // missing field twice.
+            let own = match &def.spec().shape {
+                Shape::Record(object) => object.required,
+                _ => &[],
+            };
+            let required: Vec<&str> = required
+                .iter()
+                .copied()
+                .filter(|field| !own.contains(field))
+                .collect();
             if !required.is_empty() {
                 schema.insert("required".into(), json!(required));
             }
@@ -357,7 +373,7 @@ mod tests {
         assert_eq!(data["properties"]["type"], json!({ "const": "payment" }));
         assert_eq!(
             data["required"],
-            json!(["id", "c_dt", "type", "amount", "status"])
+            json!(["c_dt", "type", "amount", "status"])
         );
     }
 }

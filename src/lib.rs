@@ -12,11 +12,18 @@
 //!   outcome to a process exit code.
 
 pub mod catalog;
+pub mod cli;
+pub mod config;
 pub mod datetime;
+pub mod exit;
 pub mod generate;
+pub mod inputs;
+pub mod inspect;
 pub mod messages;
 pub mod reader;
 pub mod records;
+pub mod render;
 pub mod report;
+pub mod run;
 pub mod schemas;
 pub mod validate;

@@ -115,6 +115,11 @@ impl Scanner {
     }
 
     fn take_value(&mut self) -> Piece {
+        // A document cut short keeps the line breaks before the cut; without them the parser
+        // reports the end where the document really stops.
+        while self.buf.last().is_some_and(u8::is_ascii_whitespace) {
+            self.buf.pop();
+        }
         self.state = State::Idle;
         self.depth = 0;
         self.in_string = false;
@@ -400,7 +405,7 @@ mod tests {
         assert_eq!(
             pieces,
             [
-                (1, 1, "{\"a\": {\"b\": 1\n".into()),
+                (1, 1, "{\"a\": {\"b\": 1".into()),
                 (2, 1, "{\"c\": 2}".into())
             ]
         );

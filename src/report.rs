@@ -54,7 +54,7 @@ pub struct Summary {
     pub valid: usize,
     pub invalid: usize,
     pub warnings: usize,
-    /// Payloads by `events_id`; those without one are counted under `(none)`.
+    /// Payloads by `events_id`; those without one are counted under `(no event id)`.
     pub by_event: BTreeMap<String, usize>,
 }
 
@@ -68,7 +68,7 @@ impl Summary {
             self.invalid += 1;
         }
         self.warnings += record.warnings.len();
-        let event = record.event.as_deref().unwrap_or("(none)");
+        let event = record.event.as_deref().unwrap_or("(no event id)");
         *self.by_event.entry(event.to_string()).or_default() += 1;
     }
 }

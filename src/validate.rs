@@ -203,6 +203,7 @@ fn parse_message(error: &serde_json::Error, start: Position, bytes: &[u8]) -> St
         Some(cut) => &full[..cut],
         None => &full,
     };
+    let reason = reason.replace("EOF while parsing", "the document ends inside");
     format!(
         "invalid JSON at line {}, column {}: {reason}",
         at.line, at.column

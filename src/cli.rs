@@ -1,0 +1,133 @@
+//! The command line, as clap derives it. Only this module and `config` see clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Schemas, validation and inspection for JeraSoft VCS Provisioning API payloads.
+///
+/// VCS posts one JSON payload per event to the handlers an operator configured:
+/// {"event": {"dt", "events_id", "object_id"}, "data": {...}}. jerahook knows all 27 events
+/// and checks captured payloads against one JSON Schema per event id.
+#[derive(Debug, Parser)]
+#[command(name = "jerahook", version, max_term_width = 100)]
+pub struct Cli {
+    /// When to colour the output: auto colours a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// Use the schemas in DIR (as `schema --write` lays them out) instead of the built-in ones.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check payloads against their event's schema: one line per payload, exit 1 if any is
+    /// invalid.
+    Validate {
+        #[command(flatten)]
+        read: ReadArgs,
+
+        /// Output format: text for people, json for one record per payload per line.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+
+        /// Print only invalid payloads and the summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Show what each payload says: the event, its key fields, and any validation errors.
+    Inspect {
+        #[command(flatten)]
+        read: ReadArgs,
+
+        /// Also list every other field of the payload's data as `path = value`.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List the events jerahook knows, by category.
+    Events {
+        /// Output format: text, or json (an array of {id, category, description}).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print the JSON Schema of an event, or write every schema to a directory.
+    Schema {
+        /// The event id, such as clients.create.
+        #[arg(required_unless_present = "write", conflicts_with = "write")]
+        id: Option<String>,
+
+        /// Generate all schemas from the built-in catalog into DIR (`DIR/<id>.schema.json` and
+        /// `DIR/defs/`).
+        #[arg(long, value_name = "DIR")]
+        write: Option<PathBuf>,
+    },
+    /// Print a payload of an event that validates (the documented one).
+    Sample {
+        /// The event id, such as clients.create.
+        id: String,
+    },
+}
+
+/// How `validate` and `inspect` read payloads.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Files, directories (searched for *.json, *.ndjson, *.jsonl) or - for standard input;
+    /// none reads standard input. A file may hold one payload or many (NDJSON, or documents one
+    /// after another).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Every payload must be this event: any other events_id makes it invalid.
+    #[arg(long, value_name = "ID")]
+    pub event: Option<String>,
+
+    /// Check payloads of event ids the catalog does not know against the envelope only, with a
+    /// warning, instead of failing them.
+    #[arg(long)]
+    pub allow_unknown: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_command() {
+        let cli =
+            Cli::try_parse_from(["jerahook", "validate", "--color", "never", "a.json"]).unwrap();
+        assert_eq!(cli.color, ColorWhen::Never);
+        let cli = Cli::try_parse_from(["jerahook", "--schemas", "s", "validate"]).unwrap();
+        assert_eq!(cli.schemas, Some(PathBuf::from("s")));
+    }
+
+    #[test]
+    fn schema_takes_an_id_or_write_but_not_both() {
+        assert!(Cli::try_parse_from(["jerahook", "schema"]).is_err());
+        assert!(Cli::try_parse_from(["jerahook", "schema", "x", "--write", "d"]).is_err());
+        assert!(Cli::try_parse_from(["jerahook", "schema", "--write", "d"]).is_ok());
+    }
+}

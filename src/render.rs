@@ -1,0 +1,319 @@
+//! The only place that writes output. Every function takes a writer and a [`Style`], so output
+//! is tested into a `Vec<u8>` and colour is decided once, by `config`.
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+
+use crate::catalog::{EVENTS, Event};
+use crate::inspect::{Cell, View};
+use crate::report::{Issue, Record, Summary};
+
+/// Whether one output stream gets colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, text: &str, how: fn(&str) -> colored::ColoredString) -> String {
+        if self.color {
+            how(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn ok(self, text: &str) -> String {
+        self.paint(text, |t| t.green().bold())
+    }
+
+    fn bad(self, text: &str) -> String {
+        self.paint(text, |t| t.red().bold())
+    }
+
+    fn warn(self, text: &str) -> String {
+        self.paint(text, |t| t.yellow())
+    }
+
+    fn strong(self, text: &str) -> String {
+        self.paint(text, |t| t.bold())
+    }
+
+    fn dim(self, text: &str) -> String {
+        self.paint(text, |t| t.dimmed())
+    }
+}
+
+const VALID_MARK: &str = "✓";
+const INVALID_MARK: &str = "✗";
+
+/// `✓ source:line  event  object_id`, then the errors and warnings of an invalid payload.
+pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::Result<()> {
+    let mark = if record.valid {
+        style.ok(VALID_MARK)
+    } else {
+        style.bad(INVALID_MARK)
+    };
+    let event = record.event.as_deref().unwrap_or("(no event id)");
+    let mut line = format!(
+        "{mark} {}  {}",
+        style.dim(&format!("{}:{}", record.source, record.line)),
+        style.strong(event)
+    );
+    if let Some(object_id) = &record.object_id {
+        line.push_str(&format!("  {}", crate::inspect::plain(object_id)));
+    }
+    writeln!(out, "{line}")?;
+    issues(out, record, style, "  ")
+}
+
+fn issues(out: &mut impl Write, record: &Record, style: Style, indent: &str) -> io::Result<()> {
+    for issue in &record.errors {
+        writeln!(out, "{indent}{}", issue_text(issue, style, None))?;
+    }
+    for issue in &record.warnings {
+        writeln!(out, "{indent}{}", issue_text(issue, style, Some("warning")))?;
+    }
+    Ok(())
+}
+
+fn issue_text(issue: &Issue, style: Style, tag: Option<&str>) -> String {
+    let path = if issue.path.is_empty() {
+        "(document)"
+    } else {
+        &issue.path
+    };
+    let path = match tag {
+        Some(tag) => style.warn(&format!("{tag} {path}:")),
+        None => style.bad(&format!("{path}:")),
+    };
+    format!("{path} {}", issue.message)
+}
+
+/// One record as one line of JSON.
+pub fn record_json(out: &mut impl Write, record: &Record) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
+    out.write_all(b"\n")
+}
+
+/// `27 payloads: 26 valid, 1 invalid`, then the count of each event id.
+pub fn summary(out: &mut impl Write, summary: &Summary, style: Style) -> io::Result<()> {
+    let invalid = format!("{} invalid", summary.invalid);
+    let invalid = if summary.invalid > 0 {
+        style.bad(&invalid)
+    } else {
+        invalid
+    };
+    let mut line = format!(
+        "{} payload{}: {} valid, {invalid}",
+        summary.payloads,
+        if summary.payloads == 1 { "" } else { "s" },
+        summary.valid
+    );
+    if summary.warnings > 0 {
+        let warnings = format!(
+            ", {} warning{}",
+            summary.warnings,
+            if summary.warnings == 1 { "" } else { "s" }
+        );
+        line.push_str(&style.warn(&warnings));
+    }
+    writeln!(out, "{line}")?;
+    let width = summary
+        .by_event
+        .keys()
+        .map(|id| id.len())
+        .max()
+        .unwrap_or(0);
+    for (event, count) in &summary.by_event {
+        writeln!(out, "  {event:<width$}  {count:>6}")?;
+    }
+    Ok(())
+}
+
+/// The summary of one payload for a person, then its errors and warnings.
+pub fn inspection(
+    out: &mut impl Write,
+    view: &View,
+    record: &Record,
+    style: Style,
+) -> io::Result<()> {
+    let mark = if view.valid {
+        style.ok(VALID_MARK)
+    } else {
+        style.bad(INVALID_MARK)
+    };
+    let mut header = format!(
+        "{mark} {}",
+        style.strong(view.event.as_deref().unwrap_or("(no event id)"))
+    );
+    if let Some(object_id) = &view.object_id {
+        header.push_str(&format!(" #{object_id}"));
+    }
+    match view.description {
+        Some(description) => header.push_str(&format!(" · {description}")),
+        None if view.event.is_some() => header.push_str(" · unknown event"),
+        None => {}
+    }
+    if let Some(when) = &view.when {
+        header.push_str(&format!(" · {when}"));
+    }
+    writeln!(out, "{header}")?;
+    let mut rows: Vec<(&str, &Cell)> = view
+        .rows
+        .iter()
+        .map(|row| (row.label.as_str(), &row.cell))
+        .collect();
+    let source = Cell::Text(format!("{}:{}", record.source, record.line));
+    rows.push(("source", &source));
+    let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+    for (label, cell) in rows {
+        let padded = format!("{label:<width$}");
+        match cell {
+            Cell::Text(text) => writeln!(out, "    {}  {text}", style.dim(&padded))?,
+            Cell::Table(columns) => {
+                let widths: Vec<usize> = columns
+                    .iter()
+                    .map(|(name, value)| name.len().max(value.len()))
+                    .collect();
+                let names: Vec<String> = columns
+                    .iter()
+                    .zip(&widths)
+                    .map(|((name, _), w)| format!("{name:<w$}"))
+                    .collect();
+                let values: Vec<String> = columns
+                    .iter()
+                    .zip(&widths)
+                    .map(|((_, value), w)| format!("{value:>w$}"))
+                    .collect();
+                writeln!(
+                    out,
+                    "    {}  {}",
+                    style.dim(&padded),
+                    style.dim(names.join("  ").trim_end())
+                )?;
+                writeln!(out, "    {:width$}  {}", "", values.join("  "))?;
+            }
+        }
+    }
+    issues(out, record, style, "    ")?;
+    writeln!(out)
+}
+
+/// The catalog by category, as text.
+pub fn events_text(out: &mut impl Write, style: Style) -> io::Result<()> {
+    let width = EVENTS.iter().map(|event| event.id.len()).max().unwrap_or(0);
+    let mut category = None;
+    for event in EVENTS {
+        if category != Some(event.category) {
+            if category.is_some() {
+                writeln!(out)?;
+            }
+            category = Some(event.category);
+            writeln!(out, "{}", style.strong(event.category.name()))?;
+        }
+        writeln!(out, "  {:<width$}  {}", event.id, event.description)?;
+    }
+    Ok(())
+}
+
+/// The catalog as a JSON array of `{id, category, description}`.
+pub fn events_json(out: &mut impl Write) -> io::Result<()> {
+    let list: Vec<serde_json::Value> = EVENTS
+        .iter()
+        .map(|event: &Event| {
+            serde_json::json!({
+                "id": event.id,
+                "category": event.category.name(),
+                "description": event.description,
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &list)?;
+    out.write_all(b"\n")
+}
+
+/// A JSON value, pretty-printed, with a final newline.
+pub fn json_pretty(out: &mut impl Write, value: &serde_json::Value) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// `jerahook: <message>` on the error stream.
+pub fn error(out: &mut impl Write, message: &str, style: Style) -> io::Result<()> {
+    writeln!(out, "{} {message}", style.bad("jerahook:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(f: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        f(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn invalid_record() -> Record {
+        Record {
+            source: "capture.ndjson".into(),
+            index: 2,
+            line: 3,
+            event: Some("clients.create".into()),
+            object_id: Some(serde_json::json!("12")),
+            valid: false,
+            errors: vec![Issue::new(
+                "/data/name",
+                "expected a string, found the number 5",
+            )],
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn an_invalid_record_lists_its_errors_beneath_it() {
+        let out = text(|out| record_text(out, &invalid_record(), Style { color: false }));
+        assert_eq!(
+            out,
+            "✗ capture.ndjson:3  clients.create  12\n  /data/name: expected a string, found the number 5\n"
+        );
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let plain = text(|out| record_text(out, &invalid_record(), Style { color: false }));
+        assert!(!plain.contains('\x1b'));
+        colored::control::set_override(true);
+        let colored = text(|out| record_text(out, &invalid_record(), Style { color: true }));
+        assert!(colored.contains('\x1b'));
+    }
+
+    #[test]
+    fn json_records_have_exactly_the_documented_keys() {
+        let out = text(|out| record_json(out, &invalid_record()));
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "source",
+                "index",
+                "line",
+                "event",
+                "object_id",
+                "valid",
+                "errors",
+                "warnings"
+            ]
+        );
+        assert_eq!(
+            value["errors"][0],
+            serde_json::json!({
+                "path": "/data/name",
+                "message": "expected a string, found the number 5",
+                "schema_path": ""
+            })
+        );
+    }
+}
