@@ -230,7 +230,14 @@ impl Scanner {
             }
             State::Scalar => match byte {
                 b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'}' | b'[' | b']' | b'"' | b',' | b':' => {
-                    (Some(self.take_value()), false)
+                    if is_scalar(&self.buf) {
+                        return (Some(self.take_value()), false);
+                    }
+                    // Not a number or literal after all (`not json`): stray text, to the end
+                    // of the line, reported once.
+                    self.state = State::Stray;
+                    self.stray = self.buf.drain(..).map(printable).collect();
+                    self.feed(byte)
                 }
                 _ => {
                     self.buf.push(byte);
@@ -242,7 +249,7 @@ impl Scanner {
                     return (Some(self.take_stray()), false);
                 }
                 if self.stray.len() < STRAY_KEEP {
-                    self.stray.push(char::from(byte).filter_printable());
+                    self.stray.push(printable(byte));
                 } else if !self.stray.ends_with('…') {
                     self.stray.push('…');
                 }
@@ -255,24 +262,33 @@ impl Scanner {
         match self.state {
             State::Idle => None,
             State::Stray => Some(self.take_stray()),
+            State::Scalar if !is_scalar(&self.buf) => {
+                self.stray = self.buf.drain(..).map(printable).collect();
+                Some(self.take_stray())
+            }
             State::Nested | State::Scalar => Some(self.take_value()),
         }
     }
 }
 
-trait Printable {
-    fn filter_printable(self) -> char;
+/// Stray bytes are shown one per character; control and non-ASCII bytes as `?`.
+fn printable(byte: u8) -> char {
+    if byte.is_ascii_graphic() || byte == b' ' {
+        char::from(byte)
+    } else {
+        '?'
+    }
 }
 
-impl Printable for char {
-    /// Stray bytes are shown one per character; control and non-ASCII bytes as `?`.
-    fn filter_printable(self) -> char {
-        if self.is_ascii_graphic() || self == ' ' {
-            self
-        } else {
-            '?'
-        }
-    }
+/// Whether a top-level token is a JSON literal or has the shape of a number.
+fn is_scalar(token: &[u8]) -> bool {
+    matches!(token, b"true" | b"false" | b"null")
+        || (token
+            .first()
+            .is_some_and(|b| *b == b'-' || b.is_ascii_digit())
+            && token
+                .iter()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')))
 }
 
 impl<R: BufRead> Iterator for Splitter<R> {
@@ -424,6 +440,20 @@ mod tests {
     }
 
     #[test]
+    fn a_word_that_starts_like_a_literal_is_stray_text() {
+        assert_eq!(
+            split("not json\nnull -1.5e3 nulll\n{}"),
+            [
+                (1, 1, "stray:not json".into()),
+                (2, 1, "null".into()),
+                (2, 6, "-1.5e3".into()),
+                (2, 13, "stray:nulll".into()),
+                (3, 1, "{}".into()),
+            ]
+        );
+    }
+
+    #[test]
     fn stray_text_is_reported_to_the_end_of_its_line() {
         assert_eq!(
             split("hello world {}\n{}"),
@@ -448,6 +478,7 @@ mod tests {
     fn nothing_in_nothing_out() {
         assert!(split("").is_empty());
         assert!(split(" \n\t\n").is_empty());
+        assert_eq!(split("nope"), [(1, 1, "stray:nope".into())]);
     }
 
     #[test]

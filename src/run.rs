@@ -65,14 +65,10 @@ pub fn run(config: Config) -> Result<ExitStatus> {
                 config.err_style,
                 |record, payload| {
                     summary.add(&record);
-                    match payload {
-                        Some(payload) => {
-                            let view = inspect::view(&payload, &record, now, *all);
-                            render::inspection(&mut out.writer, &view, &record, config.out_style)?;
-                        }
-                        // Nothing parsed: the record's errors are all there is to show.
-                        None => render::record_text(&mut out.writer, &record, config.out_style)?,
-                    }
+                    // Nothing parsed: the view is the header, the source and the errors.
+                    let payload = payload.unwrap_or(Value::Null);
+                    let view = inspect::view(&payload, &record, now, *all);
+                    render::inspection(&mut out.writer, &view, &record, config.out_style)?;
                     out.record_done()
                 },
             )?;
