@@ -197,6 +197,9 @@ pub fn inspection(
             }
         }
     }
+    for (path, value) in &view.other {
+        writeln!(out, "    {} = {value}", style.dim(path))?;
+    }
     issues(out, record, style, "    ")?;
     writeln!(out)
 }

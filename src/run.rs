@@ -39,7 +39,7 @@ pub fn run(config: Config) -> Result<ExitStatus> {
                     summary.add(&record);
                     match format {
                         Format::Json => render::record_json(&mut out.writer, &record)?,
-                        Format::Text if *quiet && record.valid && record.warnings.is_empty() => {}
+                        Format::Text if *quiet && record.valid => {}
                         Format::Text => {
                             render::record_text(&mut out.writer, &record, config.out_style)?
                         }
