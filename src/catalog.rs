@@ -47,6 +47,9 @@ pub enum Data {
     },
     /// An object of its own.
     Object(Object),
+    /// An object of its own whose other keys are the event's content: `name: value` pairs
+    /// (client custom fields), each name a field of the user's own.
+    KeyValues(Object),
 }
 
 /// How a summary presents a key field.
@@ -267,7 +270,7 @@ pub static EVENTS: &[Event] = &[
         id: "clients.custom_fields.update",
         category: Category::Clients,
         description: "A client's custom field changed (data has the id and field: value pairs)",
-        data: Data::Object(Object {
+        data: Data::KeyValues(Object {
             fields: &[field("id", Ty::Id)],
             required: &["id"],
         }),
@@ -610,7 +613,9 @@ mod tests {
                     }
                     _ => vec![],
                 },
-                Data::Object(object) => object.fields.iter().map(|f| f.name).collect(),
+                Data::Object(object) | Data::KeyValues(object) => {
+                    object.fields.iter().map(|f| f.name).collect()
+                }
             };
             for key in event.key_fields {
                 let first = key

@@ -90,6 +90,23 @@ pub struct ReadArgs {
     /// warning, instead of failing them.
     #[arg(long)]
     pub allow_unknown: bool,
+
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Do not report these warnings (comma-separated codes, such as future-dt,duplicate-key).
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub allow: Vec<String>,
+
+    /// Replace every value of the payloads' data in the output by its type and length, so the
+    /// output can be shared without client data.
+    #[arg(long)]
+    pub redact: bool,
+
+    /// At the end, list the fields of data the catalog does not document, counted per event.
+    #[arg(long)]
+    pub undocumented: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

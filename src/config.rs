@@ -5,10 +5,13 @@ use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use anyhow::{Result, bail};
 
 use crate::catalog::{self, Event, Lookup};
 use crate::cli::{Cli, ColorWhen, Command, Format, ReadArgs};
+use crate::codes::{Code, CodeSet};
 use crate::render::Style;
 use crate::schemas::Source;
 use crate::validate::{self, Options};
@@ -131,11 +134,34 @@ impl Config {
 
 fn resolve_read(read: ReadArgs) -> Result<Read> {
     let event = read.event.as_deref().map(resolve_event).transpose()?;
+    let mut allowed = CodeSet::default();
+    for name in &read.allow {
+        match Code::warning(name) {
+            Some(code) => allowed.insert(code),
+            None => {
+                let known: Vec<&str> = Code::WARNINGS.iter().map(|code| code.name()).collect();
+                bail!(
+                    "--allow: unknown warning code \"{name}\"; the codes are {}",
+                    known.join(", ")
+                )
+            }
+        }
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        });
     Ok(Read {
         paths: read.paths,
         options: Options {
             event,
             allow_unknown: read.allow_unknown,
+            strict: read.strict,
+            allowed,
+            undocumented: read.undocumented,
+            redact: read.redact,
+            now,
         },
     })
 }

@@ -68,7 +68,7 @@ pub fn event_schema(event: &Event) -> Value {
             collect(Ty::Def(*def), &mut deps);
             collect_fields(narrowed, &mut deps);
         }
-        Data::Object(object) => collect_fields(object.fields, &mut deps),
+        Data::Object(object) | Data::KeyValues(object) => collect_fields(object.fields, &mut deps),
     }
     root.insert("$defs".into(), bundled(&deps));
     Value::Object(root)
@@ -166,7 +166,7 @@ fn data_schema(data: &Data) -> Value {
             }
             Value::Object(schema)
         }
-        Data::Object(object) => object_schema(object, "defs/"),
+        Data::Object(object) | Data::KeyValues(object) => object_schema(object, "defs/"),
     }
 }
 

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::catalog::{self, Event, KeyField, Lookup, Show};
 use crate::datetime;
+use crate::messages;
 use crate::report::Record;
 
 /// The summary of one payload.
@@ -39,8 +40,9 @@ pub enum Cell {
 }
 
 /// Builds the view of a parsed payload. `now` is seconds since the epoch; `all` adds every
-/// field of `data` the key fields do not already show.
-pub fn view(payload: &Value, record: &Record, now: i64, all: bool) -> View {
+/// field of `data` the key fields do not already show; `redact` shows `data` values by type
+/// and length only (the envelope stays: it names the event, not the client).
+pub fn view(payload: &Value, record: &Record, now: i64, all: bool, redact: bool) -> View {
     let event = record
         .event
         .as_deref()
@@ -58,15 +60,26 @@ pub fn view(payload: &Value, record: &Record, now: i64, all: bool) -> View {
     let key_fields = event.map_or(&[][..], |event: &Event| event.key_fields);
     for key in key_fields {
         if let Some(value) = data.pointer(key.pointer) {
+            let cell = if redact {
+                redacted_cell(value)
+            } else {
+                show(key, value, now)
+            };
             rows.push(Row {
                 label: key.label.to_string(),
-                cell: show(key, value, now),
+                cell,
             });
         }
     }
     let mut other = Vec::new();
     if all {
         flatten(data, String::new(), "", key_fields, &mut other);
+        if redact {
+            for (_, value) in &mut other {
+                let parsed: Value = serde_json::from_str(value).unwrap_or(Value::Null);
+                *value = messages::redacted(&parsed);
+            }
+        }
     }
     View {
         valid: record.valid,
@@ -76,6 +89,20 @@ pub fn view(payload: &Value, record: &Record, now: i64, all: bool) -> View {
         when,
         rows,
         other,
+    }
+}
+
+fn redacted_cell(value: &Value) -> Cell {
+    match value {
+        Value::Object(fields) if fields.values().all(|v| !v.is_object() && !v.is_array()) => {
+            Cell::Table(
+                fields
+                    .iter()
+                    .map(|(name, v)| (name.clone(), messages::redacted(v)))
+                    .collect(),
+            )
+        }
+        other => Cell::Text(messages::redacted(other)),
     }
 }
 
@@ -203,6 +230,7 @@ mod tests {
             valid: true,
             errors: vec![],
             warnings: vec![],
+            undocumented: vec![],
         }
     }
 
@@ -228,7 +256,7 @@ mod tests {
     fn a_client_shows_its_name_and_partition() {
         let payload = sample("clients.create");
         let now = datetime::parse("2000-01-04T00:00:00Z").unwrap().unix;
-        let view = view(&payload, &record_for(&payload), now, false);
+        let view = view(&payload, &record_for(&payload), now, false, false);
         assert_eq!(view.description, Some("A client was created"));
         assert_eq!(view.object_id.as_deref(), Some("12"));
         assert_eq!(
@@ -247,7 +275,7 @@ mod tests {
     #[test]
     fn a_file_error_shows_the_error_mailbox_and_tables() {
         let payload = sample("email_rates_manager.file_processing_error");
-        let rows = text_rows(&view(&payload, &record_for(&payload), 0, false));
+        let rows = text_rows(&view(&payload, &record_for(&payload), 0, false, false));
         assert!(
             rows[0]
                 .1
@@ -260,7 +288,7 @@ mod tests {
     #[test]
     fn an_import_shows_table_files_and_stats() {
         let payload = sample("importd.process_success");
-        let view = view(&payload, &record_for(&payload), 0, false);
+        let view = view(&payload, &record_for(&payload), 0, false, false);
         let rows = text_rows(&view);
         assert_eq!(rows[0].1, "0parent (64)");
         assert_eq!(
@@ -274,9 +302,24 @@ mod tests {
     }
 
     #[test]
+    fn redaction_hides_data_but_keeps_the_envelope() {
+        let payload = sample("clients.create");
+        let view = view(&payload, &record_for(&payload), 0, true, true);
+        assert_eq!(view.object_id.as_deref(), Some("12"));
+        assert_eq!(
+            text_rows(&view),
+            [
+                ("name".into(), "a string of 7 characters".into()),
+                ("partition".into(), "a number".into())
+            ]
+        );
+        assert_eq!(view.other, [("id".to_string(), "a number".to_string())]);
+    }
+
+    #[test]
     fn all_adds_the_other_fields_flattened() {
         let payload = sample("accounting.payments.create");
-        let view = view(&payload, &record_for(&payload), 0, true);
+        let view = view(&payload, &record_for(&payload), 0, true, false);
         let other = other_rows(&view);
         assert_eq!(
             other,

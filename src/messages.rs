@@ -9,9 +9,16 @@ use crate::datetime;
 /// Strings longer than this are shortened in messages.
 const SHOWN_CHARS: usize = 40;
 
-/// A sentence for one schema error.
-pub fn describe(error: &ValidationError<'_>) -> String {
+/// A sentence for one schema error. With `redact`, the payload's value is described by its
+/// type and length only.
+pub fn describe(error: &ValidationError<'_>, redact: bool) -> String {
     let found = error.instance();
+    // The payload's value, as the message may show it.
+    let (found_value, found_short) = if redact {
+        (redacted(found), redacted(found))
+    } else {
+        (describe_value(found), short(found))
+    };
     match error.kind() {
         ValidationErrorKind::Type { kind } => {
             let expected: Vec<&str> = match kind {
@@ -29,68 +36,60 @@ pub fn describe(error: &ValidationError<'_>) -> String {
                     names
                 }
             };
-            format!(
-                "expected {}, found {}",
-                or_list(&expected),
-                describe_value(found)
-            )
+            format!("expected {}, found {}", or_list(&expected), found_value)
         }
         ValidationErrorKind::Required { property } => match property.as_str() {
             Some(name) => format!("missing required field \"{name}\""),
             None => format!("missing required field {property}"),
         },
         ValidationErrorKind::Constant { expected_value } => {
-            format!(
-                "expected {}, found {}",
-                short(expected_value),
-                describe_value(found)
-            )
+            format!("expected {}, found {}", short(expected_value), found_value)
         }
         ValidationErrorKind::Enum { options } => {
             let options: Vec<String> = options
                 .as_array()
-                .map(|values| values.iter().map(short).collect())
+                .map(|values| values.iter().map(self::short).collect())
                 .unwrap_or_default();
             format!(
                 "expected one of {}, found {}",
                 options.join(", "),
-                describe_value(found)
+                found_value
             )
         }
         ValidationErrorKind::Format { format } if format == datetime::FORMAT => {
             let text = found.as_str().unwrap_or_default();
             match datetime::parse(text) {
-                Err(why) => format!("{} is not a date-time: {why}", short(found)),
-                Ok(_) => format!("{} is not a date-time", short(found)),
+                Err(why) => format!("{} is not a date-time: {why}", found_short),
+                Ok(_) => format!("{} is not a date-time", found_short),
             }
         }
         ValidationErrorKind::Format { format } => {
-            format!("{} is not a valid {format}", short(found))
+            format!("{} is not a valid {format}", found_short)
         }
         ValidationErrorKind::Pattern { pattern } => match pattern.as_str() {
             "^[0-9]+$" => format!(
                 "expected an integer or a string of digits, found {}",
-                describe_value(found)
+                found_value
             ),
             p if p == datetime::PATTERN => format!(
                 "{} is not a date-time: {}",
-                short(found),
+                found_short,
                 datetime::Invalid::Shape
             ),
             p if p.starts_with("^[a-z0-9_]+") => format!(
                 "expected an event id such as \"clients.create\", found {}",
-                describe_value(found)
+                found_value
             ),
-            _ => format!("{} does not match the pattern {pattern}", short(found)),
+            _ => format!("{} does not match the pattern {pattern}", found_short),
         },
         ValidationErrorKind::Minimum { limit } if is_zero(limit) => {
-            format!("expected a value of 0 or more, found {}", short(found))
+            format!("expected a value of 0 or more, found {}", found_short)
         }
         ValidationErrorKind::Minimum { limit } => {
-            format!("expected at least {limit}, found {}", short(found))
+            format!("expected at least {limit}, found {}", found_short)
         }
         ValidationErrorKind::MaxItems { limit: 0 } => {
-            format!("expected {{}} or [], found {}", describe_value(found))
+            format!("expected {{}} or [], found {}", found_value)
         }
         _ => error.to_string(),
     }
@@ -117,6 +116,19 @@ fn or_list(items: &[&str]) -> String {
         [] => "nothing".into(),
         [one] => (*one).into(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// A value by its type and size alone: `a string of 7 characters`, `a number`.
+pub fn redacted(value: &Value) -> String {
+    match value {
+        Value::String(text) => {
+            let count = text.chars().count();
+            format!("a string of {count} character{}", plural(count))
+        }
+        Value::Number(_) => "a number".into(),
+        Value::Bool(_) => "a boolean".into(),
+        other => describe_value(other),
     }
 }
 
@@ -170,7 +182,7 @@ mod tests {
         let validator = crate::schemas::compile(&schema).unwrap();
         validator
             .iter_errors(&instance)
-            .map(|e| describe(&e))
+            .map(|e| describe(&e, false))
             .collect()
     }
 
@@ -202,6 +214,17 @@ mod tests {
                 json!("2025-13-45T00:00:00+00:00")
             ),
             ["\"2025-13-45T00:00:00+00:00\" is not a date-time: month 13"]
+        );
+    }
+
+    #[test]
+    fn redaction_keeps_type_and_length_only() {
+        let validator = crate::schemas::compile(&json!({"type": "integer"})).unwrap();
+        let instance = json!("Jane Doe");
+        let error = validator.iter_errors(&instance).next().unwrap();
+        assert_eq!(
+            describe(&error, true),
+            "expected an integer, found a string of 8 characters"
         );
     }
 

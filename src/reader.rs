@@ -13,7 +13,8 @@
 
 use std::io::{self, BufRead};
 
-/// Where a piece of input starts: 1-based line and column (in bytes).
+/// A place in an input: 1-based line and column (in characters; CR, LF and CRLF each end a
+/// line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
     pub line: usize,
@@ -141,22 +142,23 @@ impl Scanner {
     /// Moves the position past `byte`.
     fn advance(&mut self, byte: u8) {
         match byte {
-            b'\n' if self.after_cr => {
-                self.after_cr = false;
-            }
+            // The LF of a CRLF: the line was already counted at the CR.
+            b'\n' if self.after_cr => self.after_cr = false,
             b'\n' | b'\r' => {
                 self.line += 1;
                 self.column = 1;
                 self.after_cr = byte == b'\r';
                 self.at_line_start = true;
-                return;
             }
             _ => {
-                self.column += 1;
+                // Columns count characters: UTF-8 continuation bytes add none.
+                if !is_continuation(byte) {
+                    self.column += 1;
+                }
                 self.after_cr = false;
+                self.at_line_start = false;
             }
         }
-        self.at_line_start = false;
     }
 
     /// Feeds one byte; returns a finished piece, and whether the byte was consumed (a byte
@@ -348,12 +350,18 @@ pub fn position_at(start: Position, bytes: &[u8], offset: usize) -> Position {
                 after_cr = byte == b'\r';
             }
             _ => {
-                position.column += 1;
+                if !is_continuation(byte) {
+                    position.column += 1;
+                }
                 after_cr = false;
             }
         }
     }
     position
+}
+
+fn is_continuation(byte: u8) -> bool {
+    byte & 0xC0 == 0x80
 }
 
 /// The byte offset within `bytes` of a line and column as `serde_json` counts them (lines
@@ -471,6 +479,15 @@ mod tests {
                 (2, 1, "{}".into()),
                 (3, 1, "{}".into())
             ]
+        );
+        // After CRLF a `{` still starts its line, so a cut-off document ends there.
+        assert_eq!(
+            split("{\"a\": [\r\n{\"b\": 1}"),
+            [(1, 1, "{\"a\": [".into()), (2, 1, "{\"b\": 1}".into())]
+        );
+        assert_eq!(
+            split("\"é\" {}"),
+            [(1, 1, "\"é\"".into()), (1, 5, "{}".into())]
         );
     }
 

@@ -7,7 +7,7 @@ use colored::Colorize;
 
 use crate::catalog::{EVENTS, Event};
 use crate::inspect::{Cell, View};
-use crate::report::{Issue, Record, Summary};
+use crate::report::{Issue, Record, Snippet, Summary};
 
 /// Whether one output stream gets colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,25 +70,86 @@ pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::R
 
 fn issues(out: &mut impl Write, record: &Record, style: Style, indent: &str) -> io::Result<()> {
     for issue in &record.errors {
-        writeln!(out, "{indent}{}", issue_text(issue, style, None))?;
+        issue_text(out, issue, &record.source, style, None, indent)?;
     }
     for issue in &record.warnings {
-        writeln!(out, "{indent}{}", issue_text(issue, style, Some("warning")))?;
+        issue_text(out, issue, &record.source, style, Some("warning"), indent)?;
     }
     Ok(())
 }
 
-fn issue_text(issue: &Issue, style: Style, tag: Option<&str>) -> String {
+/// `source:line:column: /pointer: message`, then the source line with a caret under the value.
+fn issue_text(
+    out: &mut impl Write,
+    issue: &Issue,
+    source: &str,
+    style: Style,
+    tag: Option<&str>,
+    indent: &str,
+) -> io::Result<()> {
     let path = if issue.path.is_empty() {
         "(document)"
     } else {
         &issue.path
     };
-    let path = match tag {
-        Some(tag) => style.warn(&format!("{tag} {path}:")),
+    let head = match tag {
+        Some(tag) => style.warn(&format!("{tag}[{}] {path}:", issue.code.name())),
         None => style.bad(&format!("{path}:")),
     };
-    format!("{path} {}", issue.message)
+    let place = style.dim(&format!("{source}:{}:{}:", issue.line, issue.column));
+    writeln!(out, "{indent}{place} {head} {}", issue.message)?;
+    if let Some(snippet) = &issue.snippet {
+        let (text, caret_at) = window(snippet);
+        let number = issue.line.to_string();
+        let gutter = " ".repeat(number.len());
+        let caret = "^".repeat(snippet.width.min(SNIPPET_WIDTH - caret_at).max(1));
+        let caret = if tag.is_some() {
+            style.warn(&caret)
+        } else {
+            style.bad(&caret)
+        };
+        writeln!(
+            out,
+            "{indent}  {} {text}",
+            style.dim(&format!("{number} |"))
+        )?;
+        writeln!(
+            out,
+            "{indent}  {} {}{caret}",
+            style.dim(&format!("{gutter} |")),
+            " ".repeat(caret_at)
+        )?;
+    }
+    Ok(())
+}
+
+/// How much of a source line a snippet shows.
+const SNIPPET_WIDTH: usize = 100;
+
+/// The part of a snippet's line that fits, and where the caret goes in it: long lines (a whole
+/// NDJSON payload) are cut around the value, marked with `…`.
+fn window(snippet: &Snippet) -> (String, usize) {
+    let chars: Vec<char> = snippet
+        .text
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    if chars.len() <= SNIPPET_WIDTH {
+        return (chars.into_iter().collect(), snippet.start);
+    }
+    let from = snippet.start.saturating_sub(SNIPPET_WIDTH / 3);
+    let to = (from + SNIPPET_WIDTH).min(chars.len());
+    let mut text = String::new();
+    let mut caret_at = snippet.start - from;
+    if from > 0 {
+        text.push('…');
+        caret_at += 1;
+    }
+    text.extend(&chars[from..to]);
+    if to < chars.len() {
+        text.push('…');
+    }
+    (text, caret_at)
 }
 
 /// One record as one line of JSON.
@@ -128,6 +189,27 @@ pub fn summary(out: &mut impl Write, summary: &Summary, style: Style) -> io::Res
         .unwrap_or(0);
     for (event, count) in &summary.by_event {
         writeln!(out, "  {event:<width$}  {count:>6}")?;
+    }
+    Ok(())
+}
+
+/// With `--undocumented`: each event's fields the catalog does not document, and in how many
+/// payloads they appeared.
+pub fn undocumented(out: &mut impl Write, summary: &Summary, style: Style) -> io::Result<()> {
+    if summary.undocumented.is_empty() {
+        return writeln!(out, "no undocumented fields");
+    }
+    writeln!(
+        out,
+        "{}",
+        style.strong("undocumented fields (payloads carrying each):")
+    )?;
+    for (event, fields) in &summary.undocumented {
+        writeln!(out, "  {}", style.strong(event))?;
+        let width = fields.keys().map(String::len).max().unwrap_or(0);
+        for (field, count) in fields {
+            writeln!(out, "    {field:<width$}  {count:>6}")?;
+        }
     }
     Ok(())
 }
@@ -266,11 +348,17 @@ mod tests {
             event: Some("clients.create".into()),
             object_id: Some(serde_json::json!("12")),
             valid: false,
-            errors: vec![Issue::new(
-                "/data/name",
-                "expected a string, found the number 5",
-            )],
+            errors: vec![Issue {
+                line: 3,
+                column: 120,
+                ..Issue::new(
+                    crate::codes::Code::Schema,
+                    "/data/name",
+                    "expected a string, found the number 5",
+                )
+            }],
             warnings: vec![],
+            undocumented: vec![],
         }
     }
 
@@ -279,8 +367,24 @@ mod tests {
         let out = text(|out| record_text(out, &invalid_record(), Style { color: false }));
         assert_eq!(
             out,
-            "✗ capture.ndjson:3  clients.create  12\n  /data/name: expected a string, found the number 5\n"
+            "✗ capture.ndjson:3  clients.create  12\n  capture.ndjson:3:120: /data/name: expected a string, found the number 5\n"
         );
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_value() {
+        let text = format!("{}\"bad\"{}", "a".repeat(300), "b".repeat(300));
+        let (shown, caret) = window(&Snippet {
+            text,
+            start: 300,
+            width: 5,
+        });
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(
+            shown.chars().skip(caret).take(5).collect::<String>(),
+            "\"bad\""
+        );
+        assert!(shown.chars().count() <= SNIPPET_WIDTH + 2);
     }
 
     #[test]
@@ -315,7 +419,10 @@ mod tests {
             serde_json::json!({
                 "path": "/data/name",
                 "message": "expected a string, found the number 5",
-                "schema_path": ""
+                "schema_path": "",
+                "code": "schema",
+                "line": 3,
+                "column": 120
             })
         );
     }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::codes::Code;
+
 /// The verdict on one payload (or on one piece of input that should have been a payload).
 #[derive(Debug, Clone, Serialize)]
 pub struct Record {
@@ -22,6 +24,10 @@ pub struct Record {
     pub valid: bool,
     pub errors: Vec<Issue>,
     pub warnings: Vec<Issue>,
+    /// With `--undocumented`: fields of `data` the catalog does not document, as
+    /// `data.path[].to.field`; not part of the JSON record.
+    #[serde(skip)]
+    pub undocumented: Vec<String>,
 }
 
 /// One thing wrong with (an error) or worth a look in (a warning) a payload.
@@ -32,17 +38,47 @@ pub struct Issue {
     /// A sentence a person understands.
     pub message: String,
     /// The schema keyword that failed, as a location in the event's schema; empty where no
-    /// schema keyword is involved (malformed JSON, an unknown event id).
+    /// schema keyword is involved (malformed JSON, an unknown event id, a warning).
     pub schema_path: String,
+    /// What the issue is about; stable, see `codes`.
+    #[serde(serialize_with = "code_name")]
+    pub code: Code,
+    /// 1-based line of the offending value in its input (for a missing field, of the object
+    /// that lacks it).
+    pub line: usize,
+    /// 1-based column (in characters) of the offending value.
+    pub column: usize,
+    /// The source line, for the text output's caret; not part of the JSON record.
+    #[serde(skip)]
+    pub snippet: Option<Snippet>,
+}
+
+/// A source line and the part of it an issue is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    /// The line's text, without its line break.
+    pub text: String,
+    /// 0-based character index where the value starts.
+    pub start: usize,
+    /// Characters the value covers on this line (at least 1).
+    pub width: usize,
+}
+
+fn code_name<S: serde::Serializer>(code: &Code, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(code.name())
 }
 
 impl Issue {
-    /// An issue found by jerahook itself rather than by a schema keyword.
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An issue at `path`, its position still to be found.
+    pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
         Issue {
             path: path.into(),
             message: message.into(),
             schema_path: String::new(),
+            code,
+            line: 0,
+            column: 0,
+            snippet: None,
         }
     }
 }
@@ -56,6 +92,8 @@ pub struct Summary {
     pub warnings: usize,
     /// Payloads by `events_id`; those without one are counted under `(no event id)`.
     pub by_event: BTreeMap<String, usize>,
+    /// Undocumented fields by event id: how many payloads carried each.
+    pub undocumented: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
 impl Summary {
@@ -70,5 +108,11 @@ impl Summary {
         self.warnings += record.warnings.len();
         let event = record.event.as_deref().unwrap_or("(no event id)");
         *self.by_event.entry(event.to_string()).or_default() += 1;
+        if !record.undocumented.is_empty() {
+            let fields = self.undocumented.entry(event.to_string()).or_default();
+            for field in &record.undocumented {
+                *fields.entry(field.clone()).or_default() += 1;
+            }
+        }
     }
 }

@@ -1,12 +1,12 @@
 //! Drives each command: reads inputs, judges payloads, hands results to `render`.
 
 use std::io::{self, BufWriter, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::cli::Format;
+use crate::codes::Code;
 use crate::config::{Config, Mode, Read};
 use crate::exit::ExitStatus;
 use crate::generate;
@@ -50,13 +50,13 @@ pub fn run(config: Config) -> Result<ExitStatus> {
             if *format == Format::Text {
                 render::summary(&mut err, &summary, config.err_style)?;
             }
+            if read.options.undocumented {
+                render::undocumented(&mut err, &summary, config.err_style)?;
+            }
             status_of(read_failed, &summary)
         }
         Mode::Inspect { read, all } => {
             let schemas = load_schemas(&config.schemas)?;
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |elapsed| elapsed.as_secs() as i64);
             let mut summary = Summary::default();
             let read_failed = each_record(
                 read,
@@ -67,12 +67,21 @@ pub fn run(config: Config) -> Result<ExitStatus> {
                     summary.add(&record);
                     // Nothing parsed: the view is the header, the source and the errors.
                     let payload = payload.unwrap_or(Value::Null);
-                    let view = inspect::view(&payload, &record, now, *all);
+                    let view = inspect::view(
+                        &payload,
+                        &record,
+                        read.options.now,
+                        *all,
+                        read.options.redact,
+                    );
                     render::inspection(&mut out.writer, &view, &record, config.out_style)?;
                     out.record_done()
                 },
             )?;
             out.writer.flush()?;
+            if read.options.undocumented {
+                render::undocumented(&mut err, &summary, config.err_style)?;
+            }
             status_of(read_failed, &summary)
         }
         Mode::Events { format } => {
@@ -203,7 +212,12 @@ fn empty_input(input: &Input) -> Record {
         event: None,
         object_id: None,
         valid: false,
-        errors: vec![Issue::new("", "no payload in this input")],
+        errors: vec![Issue {
+            line: 1,
+            column: 1,
+            ..Issue::new(Code::NoPayload, "", "no payload in this input")
+        }],
         warnings: vec![],
+        undocumented: vec![],
     }
 }

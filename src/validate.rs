@@ -1,16 +1,21 @@
-//! Judges payloads: picks the schema by the payload's own `events_id`, validates, and adds what
-//! the catalog knows (old event names, unknown ids, the `--event` a run demands).
+//! Judges payloads: picks the schema by the payload's own `events_id`, validates, adds what the
+//! catalog and `checks` know, and finds where in the input each finding is.
 //!
 //! Invalid payloads are data, not errors: `Err` is kept for a schema that cannot be used.
 
 use anyhow::Result;
-use jsonschema::Validator;
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::catalog::{self, Event, Lookup};
+use crate::checks;
+use crate::codes::{Code, CodeSet};
+use crate::locate;
 use crate::messages;
+use crate::parse;
 use crate::reader::{self, Piece, Position};
-use crate::report::{Issue, Record};
+use crate::report::{Issue, Record, Snippet};
 use crate::schemas::SchemaSet;
 
 /// What a run asks of every payload.
@@ -20,6 +25,16 @@ pub struct Options {
     pub event: Option<&'static Event>,
     /// Payloads of unknown events are checked against the envelope and only warned about.
     pub allow_unknown: bool,
+    /// Warnings count as errors (`--strict`).
+    pub strict: bool,
+    /// Warning codes not to report (`--allow`).
+    pub allowed: CodeSet,
+    /// Collect fields the catalog does not document (`--undocumented`).
+    pub undocumented: bool,
+    /// Describe payload values by type and length only (`--redact`).
+    pub redact: bool,
+    /// Seconds since the epoch, for date checks.
+    pub now: i64,
 }
 
 /// The verdict on one parsed payload.
@@ -33,11 +48,13 @@ pub struct Verdict {
 
 const EVENTS_ID: &str = "/event/events_id";
 
-/// Validates one parsed payload.
+/// Validates one parsed payload against its schema and the catalog. Positions are left for
+/// [`judge`], which has the text.
 pub fn check(payload: &Value, schemas: &SchemaSet, options: Options) -> Result<Verdict> {
     let mut verdict = Verdict::default();
     if !payload.is_object() {
         verdict.errors.push(Issue::new(
+            Code::Schema,
             "",
             format!(
                 "expected a payload object with \"event\" and \"data\", found {}",
@@ -49,39 +66,41 @@ pub fn check(payload: &Value, schemas: &SchemaSet, options: Options) -> Result<V
     verdict.object_id = payload.pointer("/event/object_id").cloned();
     let id = payload.pointer(EVENTS_ID).and_then(Value::as_str);
     verdict.event = id.map(str::to_string);
-    let Some(id) = id else {
+    let event = match id.map(catalog::lookup) {
         // No usable events_id: the envelope says what is missing or wrong.
-        schema_errors(schemas.envelope()?, payload, &mut verdict.errors);
-        return Ok(verdict);
-    };
-    let event = match catalog::lookup(id) {
-        Lookup::Known(event) => Some(event),
-        Lookup::Old(event, old) => {
+        None => None,
+        Some(Lookup::Known(event)) => Some(event),
+        Some(Lookup::Old(event, old)) => {
             verdict.warnings.push(Issue::new(
+                Code::OldEventName,
                 EVENTS_ID,
                 format!(
-                    "\"{id}\" is the name VCS used before {}; it is now \"{}\"",
-                    old.renamed_in, event.id
+                    "\"{}\" is the name VCS used before {}; it is now \"{}\"",
+                    old.name, old.renamed_in, event.id
                 ),
             ));
             Some(event)
         }
-        Lookup::Unknown => {
-            let message = unknown_event_message(id);
+        Some(Lookup::Unknown) => {
+            let message = unknown_event_message(id.unwrap_or_default());
             if options.allow_unknown {
                 verdict.warnings.push(Issue::new(
+                    Code::UnknownEvent,
                     EVENTS_ID,
                     format!("{message}; checked against the envelope only"),
                 ));
             } else {
-                verdict.errors.push(Issue::new(EVENTS_ID, message));
+                verdict
+                    .errors
+                    .push(Issue::new(Code::UnknownEvent, EVENTS_ID, message));
             }
             None
         }
     };
-    if let (Some(wanted), Some(event)) = (options.event, event) {
-        if !std::ptr::eq(wanted, event) {
+    if let (Some(wanted), Some(id)) = (options.event, id) {
+        if !event.is_some_and(|event| std::ptr::eq(wanted, event)) {
             verdict.errors.push(Issue::new(
+                Code::EventMismatch,
                 EVENTS_ID,
                 format!(
                     "events_id is \"{id}\" but --event asked for \"{}\"",
@@ -89,20 +108,15 @@ pub fn check(payload: &Value, schemas: &SchemaSet, options: Options) -> Result<V
                 ),
             ));
         }
-    } else if let (Some(wanted), None) = (options.event, event) {
-        verdict.errors.push(Issue::new(
-            EVENTS_ID,
-            format!(
-                "events_id is \"{id}\" but --event asked for \"{}\"",
-                wanted.id
-            ),
-        ));
     }
     let validator = match event {
         Some(event) => schemas.validator(event)?,
         None => schemas.envelope()?,
     };
-    schema_errors(validator, payload, &mut verdict.errors);
+    schema_errors(validator, payload, options.redact, &mut verdict.errors);
+    verdict
+        .warnings
+        .extend(checks::warnings(payload, event, options.now));
     Ok(verdict)
 }
 
@@ -114,14 +128,15 @@ pub fn unknown_event_message(id: &str) -> String {
     }
 }
 
-fn schema_errors(validator: &Validator, payload: &Value, errors: &mut Vec<Issue>) {
+fn schema_errors(validator: &Validator, payload: &Value, redact: bool, errors: &mut Vec<Issue>) {
     let start = errors.len();
     for error in validator.iter_errors(payload) {
-        errors.push(Issue {
-            path: error.instance_path().to_string(),
-            message: messages::describe(&error),
-            schema_path: error.evaluation_path().to_string(),
-        });
+        let error = best_match(&error);
+        let path = error.instance_path().to_string();
+        let redact = redact && path.starts_with("/data");
+        let mut issue = Issue::new(Code::Schema, path, describe_composite(error, redact));
+        issue.schema_path = error.evaluation_path().to_string();
+        errors.push(issue);
     }
     // A date-time of the wrong shape fails both its format and the pattern that stands in for
     // the format elsewhere: one error says it.
@@ -130,16 +145,86 @@ fn schema_errors(validator: &Validator, payload: &Value, errors: &mut Vec<Issue>
         .filter(|issue| issue.schema_path.ends_with("/format"))
         .map(|issue| issue.path.clone())
         .collect();
-    let mut index = start;
+    let mut index = 0;
     errors.retain(|issue| {
-        let keep = index < start
-            || !(issue.schema_path.ends_with("/pattern") && formats.contains(&issue.path));
         index += 1;
-        keep
+        index <= start
+            || !(issue.schema_path.ends_with("/pattern") && formats.contains(&issue.path))
     });
 }
 
-/// Parses and judges one piece of input.
+/// For `anyOf` / `oneOf` failures, the error of the branch that came closest: the one that got
+/// deepest into the value, then the one with the fewest errors. One error, not a cascade.
+fn best_match<'a>(error: &'a ValidationError<'a>) -> &'a ValidationError<'a> {
+    let context = match error.kind() {
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            context
+        }
+        _ => return error,
+    };
+    if same_place_type_errors(error, context) {
+        return error;
+    }
+    context
+        .iter()
+        .filter(|branch| !branch.is_empty())
+        .max_by_key(|branch| {
+            // A branch whose type fits the value got further than one that fails on the type.
+            let type_fits = !branch.iter().all(|e| {
+                e.instance_path() == error.instance_path()
+                    && matches!(e.kind(), ValidationErrorKind::Type { .. })
+            });
+            let depth = branch
+                .iter()
+                .map(|e| e.instance_path().as_str().matches('/').count())
+                .max()
+                .unwrap_or(0);
+            (type_fits, depth, std::cmp::Reverse(branch.len()))
+        })
+        .and_then(|branch| branch.first())
+        .map_or(error, |nested| best_match(nested))
+}
+
+/// Every branch failed only on the type of the value itself: the union of types says it.
+fn same_place_type_errors(
+    error: &ValidationError<'_>,
+    context: &[Vec<ValidationError<'_>>],
+) -> bool {
+    context.iter().all(|branch| {
+        branch.len() == 1
+            && branch[0].instance_path() == error.instance_path()
+            && matches!(branch[0].kind(), ValidationErrorKind::Type { .. })
+    })
+}
+
+fn describe_composite(error: &ValidationError<'_>, redact: bool) -> String {
+    let context = match error.kind() {
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            context
+        }
+        _ => return messages::describe(error, redact),
+    };
+    // Only reached when every branch failed on the type: "expected an object or null, ...".
+    let expected: Vec<String> = context
+        .iter()
+        .map(|branch| {
+            let text = messages::describe(&branch[0], redact);
+            let text = text.strip_prefix("expected ").unwrap_or(&text).to_string();
+            text.split(", found ")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let found = if redact {
+        messages::redacted(error.instance())
+    } else {
+        messages::describe_value(error.instance())
+    };
+    format!("expected {}, found {found}", expected.join(" or "))
+}
+
+/// Parses and judges one piece of input into its record (and the payload, when it parsed).
 pub fn judge(
     piece: Piece,
     source: &str,
@@ -156,64 +241,178 @@ pub fn judge(
         valid: false,
         errors: Vec::new(),
         warnings: Vec::new(),
+        undocumented: Vec::new(),
     };
-    match piece {
+    let (start, bytes) = match piece {
         Piece::Stray { start, text } => {
             record.line = start.line;
-            record.errors.push(Issue::new(
+            let mut issue = Issue::new(
+                Code::Json,
                 "",
-                format!(
-                    "expected a JSON document at line {}, column {}, found \"{text}\"",
-                    start.line, start.column
-                ),
-            ));
-            Ok((record, None))
+                format!("expected a JSON document, found \"{text}\""),
+            );
+            place(
+                &mut issue,
+                start,
+                text.as_bytes(),
+                0,
+                text.len(),
+                options.redact,
+            );
+            record.errors.push(issue);
+            return Ok((record, None));
         }
-        Piece::Value { start, bytes } => {
-            record.line = start.line;
-            match serde_json::from_slice::<Value>(&bytes) {
-                Err(error) => {
-                    record
-                        .errors
-                        .push(Issue::new("", parse_message(&error, start, &bytes)));
-                    Ok((record, None))
-                }
-                Ok(payload) => {
-                    let verdict = check(&payload, schemas, options)?;
-                    record.event = verdict.event;
-                    record.object_id = verdict.object_id;
-                    record.valid = verdict.errors.is_empty();
-                    record.errors = verdict.errors;
-                    record.warnings = verdict.warnings;
-                    Ok((record, Some(payload)))
-                }
-            }
+        Piece::Value { start, bytes } => (start, bytes),
+    };
+    record.line = start.line;
+    let parsed = match parse::parse(&bytes) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let offset = reader::offset_of(&bytes, error.line(), error.column());
+            let mut issue = Issue::new(Code::Json, "", parse_message(&error));
+            place(
+                &mut issue,
+                start,
+                &bytes,
+                offset,
+                offset + 1,
+                options.redact,
+            );
+            record.errors.push(issue);
+            return Ok((record, None));
+        }
+    };
+    let payload = parsed.value;
+    let mut verdict = check(&payload, schemas, options)?;
+    if parsed.has_duplicate_keys {
+        for duplicate in locate::duplicate_keys(&bytes) {
+            let pointer = format!(
+                "{}/{}",
+                duplicate.object,
+                locate::escape_token(&duplicate.key)
+            );
+            let mut issue = Issue::new(
+                Code::DuplicateKey,
+                pointer,
+                format!(
+                    "duplicate key \"{}\": this object has it more than once; jerahook checked the last value, other parsers may take the first",
+                    duplicate.key
+                ),
+            );
+            let end = duplicate.offset + duplicate.key.len() + 2;
+            place(
+                &mut issue,
+                start,
+                &bytes,
+                duplicate.offset,
+                end,
+                options.redact,
+            );
+            verdict.warnings.push(issue);
         }
     }
+    verdict
+        .warnings
+        .retain(|warning| !options.allowed.contains(warning.code));
+    if options.strict {
+        verdict.errors.append(&mut verdict.warnings);
+    }
+    for issue in verdict.errors.iter_mut().chain(verdict.warnings.iter_mut()) {
+        if issue.line == 0 {
+            let span =
+                locate::locate(&bytes, &issue.path).unwrap_or(locate::Span { start: 0, end: 1 });
+            place(issue, start, &bytes, span.start, span.end, options.redact);
+        }
+    }
+    // In the order a reader of the input meets them.
+    verdict
+        .errors
+        .sort_by_key(|issue| (issue.line, issue.column));
+    verdict
+        .warnings
+        .sort_by_key(|issue| (issue.line, issue.column));
+    if options.undocumented {
+        if let Some(Lookup::Known(event) | Lookup::Old(event, _)) =
+            verdict.event.as_deref().map(catalog::lookup)
+        {
+            record.undocumented = checks::undocumented(&payload, event);
+        }
+    }
+    record.event = verdict.event;
+    record.object_id = verdict.object_id;
+    record.valid = verdict.errors.is_empty();
+    record.errors = verdict.errors;
+    record.warnings = verdict.warnings;
+    Ok((record, Some(payload)))
 }
 
-/// `invalid JSON at line 3, column 14: expected ',' or '}' after an object entry`, the position
-/// counted in the whole input.
-fn parse_message(error: &serde_json::Error, start: Position, bytes: &[u8]) -> String {
-    let offset = reader::offset_of(bytes, error.line(), error.column());
-    let at = reader::position_at(start, bytes, offset);
+/// Sets an issue's line, column and source snippet from the byte span `start..end` of a piece
+/// that begins at `origin`. Redacted output shows no source text.
+fn place(
+    issue: &mut Issue,
+    origin: Position,
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+    redact: bool,
+) {
+    let start = start.min(bytes.len());
+    let at = reader::position_at(origin, bytes, start);
+    issue.line = at.line;
+    issue.column = at.column;
+    if redact {
+        return;
+    }
+    let is_break = |b: &u8| *b == b'\n' || *b == b'\r';
+    let line_start = bytes[..start]
+        .iter()
+        .rposition(is_break)
+        .map_or(0, |i| i + 1);
+    let line_end = bytes[start..]
+        .iter()
+        .position(is_break)
+        .map_or(bytes.len(), |i| start + i);
+    let text = String::from_utf8_lossy(&bytes[line_start..line_end]).into_owned();
+    let before = String::from_utf8_lossy(&bytes[line_start..start])
+        .chars()
+        .count();
+    let width = String::from_utf8_lossy(&bytes[start..end.clamp(start, line_end)])
+        .chars()
+        .count();
+    issue.snippet = Some(Snippet {
+        text,
+        start: before,
+        width: width.max(1),
+    });
+}
+
+/// `invalid JSON: expected ',' or '}' after an object entry` (the issue carries the position).
+fn parse_message(error: &serde_json::Error) -> String {
     let full = error.to_string();
     // serde_json appends its own (piece-relative) position; ours replaces it.
     let reason = match full.rfind(" at line ") {
         Some(cut) => &full[..cut],
         None => &full,
     };
-    let reason = reason.replace("EOF while parsing", "the document ends inside");
-    format!(
-        "invalid JSON at line {}, column {}: {reason}",
-        at.line, at.column
-    )
+    let reason = match reason {
+        "recursion limit exceeded" => "nested deeper than 128 levels".to_string(),
+        "number out of range" => "a number too large to represent".to_string(),
+        other => other.replace("EOF while parsing", "the document ends inside"),
+    };
+    format!("invalid JSON: {reason}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn options() -> Options {
+        Options {
+            now: 1_800_000_000,
+            ..Options::default()
+        }
+    }
 
     fn verdict(payload: Value, options: Options) -> Verdict {
         check(&payload, &SchemaSet::built_in(), options).unwrap()
@@ -223,10 +422,20 @@ mod tests {
         serde_json::from_str(catalog::find(id).unwrap().example).unwrap()
     }
 
+    fn judged(text: &str, options: Options) -> Record {
+        let piece = reader::Splitter::new(text.as_bytes())
+            .next()
+            .unwrap()
+            .unwrap();
+        judge(piece, "-", 0, &SchemaSet::built_in(), options)
+            .unwrap()
+            .0
+    }
+
     #[test]
     fn every_sample_is_valid() {
         for event in catalog::EVENTS {
-            let result = verdict(sample(event.id), Options::default());
+            let result = verdict(sample(event.id), options());
             assert!(
                 result.errors.is_empty(),
                 "{}: {:?}",
@@ -241,9 +450,10 @@ mod tests {
     fn the_old_custom_fields_name_is_valid_with_a_warning() {
         let mut payload = sample("clients.custom_fields.update");
         payload["event"]["events_id"] = json!("clients.custom_fields_update");
-        let result = verdict(payload, Options::default());
+        let result = verdict(payload, options());
         assert!(result.errors.is_empty(), "{:?}", result.errors);
         assert_eq!(result.warnings.len(), 1);
+        assert_eq!(result.warnings[0].code, Code::OldEventName);
         assert!(result.warnings[0].message.contains("before 3.23"));
     }
 
@@ -251,7 +461,7 @@ mod tests {
     fn unknown_events_fail_unless_allowed() {
         let mut payload = sample("clients.update");
         payload["event"]["events_id"] = json!("clients.updat");
-        let strict = verdict(payload.clone(), Options::default());
+        let strict = verdict(payload.clone(), options());
         assert_eq!(
             strict.errors[0].message,
             "unknown event id \"clients.updat\"; did you mean \"clients.update\"?"
@@ -260,7 +470,7 @@ mod tests {
             payload,
             Options {
                 allow_unknown: true,
-                ..Options::default()
+                ..options()
             },
         );
         assert!(lenient.errors.is_empty(), "{:?}", lenient.errors);
@@ -273,15 +483,14 @@ mod tests {
             sample("clients.create"),
             Options {
                 event: catalog::find("clients.update"),
-                ..Options::default()
+                ..options()
             },
         );
+        assert_eq!(result.errors.len(), 1);
+        assert_eq!(result.errors[0].code, Code::EventMismatch);
         assert_eq!(
-            result.errors,
-            [Issue::new(
-                "/event/events_id",
-                "events_id is \"clients.create\" but --event asked for \"clients.update\""
-            )]
+            result.errors[0].message,
+            "events_id is \"clients.create\" but --event asked for \"clients.update\""
         );
     }
 
@@ -289,9 +498,116 @@ mod tests {
     fn a_bad_date_time_is_one_error() {
         let mut payload = sample("clients.create");
         payload["event"]["dt"] = json!("yesterday");
-        let result = verdict(payload, Options::default());
+        let result = verdict(payload, options());
         assert_eq!(result.errors.len(), 1, "{:?}", result.errors);
         assert_eq!(result.errors[0].path, "/event/dt");
+    }
+
+    #[test]
+    fn errors_point_at_the_value_in_the_input() {
+        let text = "\n{\"event\": {\"dt\": \"2000-01-01T00:00:00Z\", \"events_id\": \"clients.create\", \"object_id\": 1},\n \"data\": {\"id\": 1, \"name\": \"x\", \"companies_id\": \"34abc\"}}";
+        let record = judged(text, options());
+        let error = &record.errors[0];
+        assert_eq!(error.path, "/data/companies_id");
+        assert_eq!(
+            error.message,
+            "expected an integer, found the string \"34abc\""
+        );
+        assert_eq!((error.line, error.column), (3, 49));
+        let snippet = error.snippet.as_ref().unwrap();
+        assert_eq!(
+            &snippet.text[snippet.start..snippet.start + snippet.width],
+            "\"34abc\""
+        );
+    }
+
+    #[test]
+    fn a_missing_field_points_at_the_object_that_lacks_it() {
+        let text = "{\"event\": {\"dt\": \"2000-01-01T00:00:00Z\", \"events_id\": \"clients.create\", \"object_id\": 1},\n  \"data\": {\"id\": 1, \"name\": \"x\"}}";
+        let error = &judged(text, options()).errors[0];
+        assert_eq!(error.message, "missing required field \"companies_id\"");
+        assert_eq!((error.line, error.column), (2, 11));
+    }
+
+    #[test]
+    fn strict_turns_warnings_into_errors_and_allow_silences_them() {
+        let text = r#"{"event": {"dt": "1970-01-01T00:00:00Z", "events_id": "clients.archive", "object_id": 1}, "data": {}, "x": 1}"#;
+        let plain = judged(text, options());
+        assert!(plain.valid);
+        let codes: Vec<Code> = plain.warnings.iter().map(|w| w.code).collect();
+        assert_eq!(codes, [Code::AncientDt, Code::ExtraTopLevelKey]);
+        let strict = judged(
+            text,
+            Options {
+                strict: true,
+                ..options()
+            },
+        );
+        assert!(!strict.valid);
+        assert_eq!(strict.errors.len(), 2);
+        let mut allowed = CodeSet::default();
+        allowed.insert(Code::AncientDt);
+        let quiet = judged(
+            text,
+            Options {
+                strict: true,
+                allowed,
+                ..options()
+            },
+        );
+        assert_eq!(quiet.errors.len(), 1);
+        assert_eq!(quiet.errors[0].code, Code::ExtraTopLevelKey);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_where_they_are() {
+        let text = "{\"event\": {\"dt\": \"2000-01-01T00:00:00Z\", \"events_id\": \"clients.update\", \"object_id\": 1},\n\"data\": {\"id\": 1, \"name\": \"a\", \"name\": \"b\"}}";
+        let record = judged(text, options());
+        assert!(record.valid);
+        let warning = &record.warnings[0];
+        assert_eq!(warning.code, Code::DuplicateKey);
+        assert_eq!(warning.path, "/data/name");
+        assert_eq!((warning.line, warning.column), (2, 32));
+    }
+
+    #[test]
+    fn redaction_hides_data_values_and_source_lines() {
+        let text = r#"{"event": {"dt": "2000-01-01T00:00:00Z", "events_id": "clients.create", "object_id": 1}, "data": {"id": 1, "name": 5, "companies_id": "Jane Doe"}}"#;
+        let record = judged(
+            text,
+            Options {
+                redact: true,
+                ..options()
+            },
+        );
+        let messages: Vec<&str> = record.errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "expected a string, found a number",
+                "expected an integer, found a string of 8 characters"
+            ]
+        );
+        assert!(record.errors.iter().all(|e| e.snippet.is_none()));
+    }
+
+    #[test]
+    fn nullable_unions_and_any_of_give_one_error() {
+        let schema = json!({"properties": {"a": {"anyOf": [
+            {"type": "object", "required": ["x"]},
+            {"type": "null"}
+        ]}}});
+        let validator = crate::schemas::compile(&schema).unwrap();
+        let mut errors = Vec::new();
+        schema_errors(&validator, &json!({"a": "s"}), false, &mut errors);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            "expected an object or null, found the string \"s\""
+        );
+        errors.clear();
+        schema_errors(&validator, &json!({"a": {}}), false, &mut errors);
+        assert_eq!(errors[0].message, "missing required field \"x\"");
     }
 
     #[test]
@@ -300,16 +616,11 @@ mod tests {
             start: Position { line: 5, column: 1 },
             bytes: b"{\"event\": {\n  \"dt\": x\n}}".to_vec(),
         };
-        let (record, payload) =
-            judge(piece, "-", 0, &SchemaSet::built_in(), Options::default()).unwrap();
+        let (record, payload) = judge(piece, "-", 0, &SchemaSet::built_in(), options()).unwrap();
         assert!(payload.is_none());
         assert_eq!(record.line, 5);
-        assert!(
-            record.errors[0]
-                .message
-                .starts_with("invalid JSON at line 6, column 9: expected value"),
-            "{}",
-            record.errors[0].message
-        );
+        let error = &record.errors[0];
+        assert_eq!(error.message, "invalid JSON: expected value");
+        assert_eq!((error.line, error.column), (6, 9));
     }
 }

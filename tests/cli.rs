@@ -100,11 +100,16 @@ fn a_broken_ndjson_line_is_reported_and_reading_goes_on() {
     assert_eq!(records[1]["valid"], false);
     assert_eq!(records[1]["line"], 2);
     assert_eq!(records[1]["event"], Value::Null);
-    let message = records[1]["errors"][0]["message"].as_str().unwrap();
-    assert!(
-        message.starts_with("invalid JSON at line 2, column 60: the document ends inside a string"),
-        "{message}"
+    let error = &records[1]["errors"][0];
+    assert_eq!(
+        error["message"],
+        "invalid JSON: the document ends inside a string"
     );
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(2), Some(60))
+    );
+    assert_eq!(error["code"], "json");
     assert_eq!(records[2]["valid"], true);
     assert_eq!(records[2]["line"], 3);
     assert_eq!(records[2]["event"], "accounting.payments.create");
@@ -148,7 +153,10 @@ fn json_records_carry_exactly_the_documented_keys() {
                 .keys()
                 .map(String::as_str)
                 .collect();
-            assert_eq!(keys, ["path", "message", "schema_path"]);
+            assert_eq!(
+                keys,
+                ["path", "message", "schema_path", "code", "line", "column"]
+            );
         }
     }
     assert_eq!(records[1]["errors"][0]["path"], "/data/companies_id");
@@ -226,7 +234,7 @@ fn an_input_with_no_payload_is_invalid() {
         .write_stdin("  \n")
         .assert()
         .code(1)
-        .stdout("✗ -:1  (no event id)\n  (document): no payload in this input\n");
+        .stdout("✗ -:1  (no event id)\n  -:1:1: (document): no payload in this input\n");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("empty.json"), "").unwrap();
     cmd()
@@ -291,7 +299,7 @@ fn unknown_events_fail_unless_allowed() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "warning /event/events_id: unknown event id \"dids.assign\"",
+            "warning[unknown-event] /event/events_id: unknown event id \"dids.assign\"",
         ))
         .stdout(predicate::str::contains(
             "checked against the envelope only",

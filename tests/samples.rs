@@ -37,7 +37,7 @@ fn required_data_fields(event: &Event) -> Vec<&'static str> {
     match &event.data {
         Data::Empty => vec![],
         Data::Record { required, .. } => required.to_vec(),
-        Data::Object(object) => object.required.to_vec(),
+        Data::Object(object) | Data::KeyValues(object) => object.required.to_vec(),
     }
 }
 
