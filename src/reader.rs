@@ -28,6 +28,9 @@ pub enum Piece {
     Value { start: Position, bytes: Vec<u8> },
     /// Text that cannot start a JSON value, up to the end of its line (shortened).
     Stray { start: Position, text: String },
+    /// The input is not UTF-8 at all (a UTF-16 or UTF-32 byte order mark): nothing in it can
+    /// be read, and this is the only piece.
+    NotUtf8 { encoding: &'static str },
 }
 
 /// How much of stray text a report keeps.
@@ -80,13 +83,26 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
-    fn skip_bom(&mut self) -> io::Result<()> {
+    /// Skips a UTF-8 byte order mark; names the encoding a UTF-16 or UTF-32 one announces.
+    fn check_bom(&mut self) -> io::Result<Option<&'static str>> {
         self.checked_bom = true;
         let head = self.reader.fill_buf()?;
         if head.starts_with(b"\xEF\xBB\xBF") {
             self.reader.consume(3);
+            return Ok(None);
         }
-        Ok(())
+        // UTF-32 first: its little-endian mark begins with UTF-16's.
+        Ok(if head.starts_with(b"\xFF\xFE\0\0") {
+            Some("UTF-32LE")
+        } else if head.starts_with(b"\0\0\xFE\xFF") {
+            Some("UTF-32BE")
+        } else if head.starts_with(b"\xFF\xFE") {
+            Some("UTF-16LE")
+        } else if head.starts_with(b"\xFE\xFF") {
+            Some("UTF-16BE")
+        } else {
+            None
+        })
     }
 }
 
@@ -301,9 +317,16 @@ impl<R: BufRead> Iterator for Splitter<R> {
             return None;
         }
         if !self.checked_bom {
-            if let Err(error) = self.skip_bom() {
-                self.done = true;
-                return Some(Err(error));
+            match self.check_bom() {
+                Ok(None) => {}
+                Ok(Some(encoding)) => {
+                    self.done = true;
+                    return Some(Ok(Piece::NotUtf8 { encoding }));
+                }
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(error));
+                }
             }
         }
         loop {
@@ -388,6 +411,7 @@ mod tests {
                     (start.line, start.column, String::from_utf8(bytes).unwrap())
                 }
                 Piece::Stray { start, text } => (start.line, start.column, format!("stray:{text}")),
+                Piece::NotUtf8 { encoding } => (1, 1, format!("not utf-8:{encoding}")),
             })
             .collect()
     }
@@ -488,6 +512,29 @@ mod tests {
         assert_eq!(
             split("\"é\" {}"),
             [(1, 1, "\"é\"".into()), (1, 5, "{}".into())]
+        );
+    }
+
+    #[test]
+    fn utf16_and_utf32_are_named_not_read() {
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("{}".bytes().flat_map(|b| [b, 0]))
+            .collect();
+        let pieces: Vec<Piece> = Splitter::new(&utf16[..]).map(Result::unwrap).collect();
+        assert_eq!(
+            pieces,
+            [Piece::NotUtf8 {
+                encoding: "UTF-16LE"
+            }]
+        );
+        let utf32 = b"\xFF\xFE\0\0{\0\0\0";
+        let pieces: Vec<Piece> = Splitter::new(&utf32[..]).map(Result::unwrap).collect();
+        assert_eq!(
+            pieces,
+            [Piece::NotUtf8 {
+                encoding: "UTF-32LE"
+            }]
         );
     }
 

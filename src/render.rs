@@ -100,7 +100,8 @@ fn issue_text(
     writeln!(out, "{indent}{place} {head} {}", issue.message)?;
     if let Some(snippet) = &issue.snippet {
         let (text, caret_at) = window(snippet);
-        let number = issue.line.to_string();
+        // A fixed gutter keeps the snippets of one payload aligned.
+        let number = format!("{:>4}", issue.line);
         let gutter = " ".repeat(number.len());
         let caret = "^".repeat(snippet.width.min(SNIPPET_WIDTH - caret_at).max(1));
         let caret = if tag.is_some() {

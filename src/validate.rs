@@ -262,6 +262,21 @@ pub fn judge(
             record.errors.push(issue);
             return Ok((record, None));
         }
+        Piece::NotUtf8 { encoding } => {
+            record.line = 1;
+            record.errors.push(Issue {
+                line: 1,
+                column: 1,
+                ..Issue::new(
+                    Code::Json,
+                    "",
+                    format!(
+                        "not UTF-8: this input is {encoding} (it starts with a {encoding} byte order mark); convert it first, for example with `iconv -f {encoding} -t UTF-8`"
+                    ),
+                )
+            });
+            return Ok((record, None));
+        }
         Piece::Value { start, bytes } => (start, bytes),
     };
     record.line = start.line;
@@ -396,6 +411,11 @@ fn parse_message(error: &serde_json::Error) -> String {
     };
     let reason = match reason {
         "recursion limit exceeded" => "nested deeper than 128 levels".to_string(),
+        "invalid unicode code point" => "a string holds bytes that are not UTF-8".to_string(),
+        "unexpected end of hex escape" | "lone leading surrogate in hex escape" => {
+            "a \\u escape that is not a whole character (a lone UTF-16 surrogate such as \\ud800)"
+                .to_string()
+        }
         "number out of range" => "a number too large to represent".to_string(),
         other => other.replace("EOF while parsing", "the document ends inside"),
     };
