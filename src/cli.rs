@@ -20,6 +20,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
 
+    /// Threads judging payloads (default: one per core; 1 uses no extra thread).
+    #[arg(short, long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -26,6 +26,12 @@ pub struct Config {
     /// Flush after every record: standard output is a pipe or terminal, where a reader waits
     /// for each line (`tail -f capture | jerahook validate`), not a file.
     pub flush_each: bool,
+    /// Standard output is a terminal (a progress bar must make way for output).
+    pub out_is_terminal: bool,
+    /// A progress bar may be shown: standard error is a terminal.
+    pub progress: bool,
+    /// Workers judging payloads; 1 judges on the main thread.
+    pub jobs: usize,
     /// Where the schemas come from.
     pub schemas: Source,
     /// What to do.
@@ -122,10 +128,17 @@ impl Config {
                 event: resolve_event(&id)?,
             },
         };
+        let jobs = match cli.jobs {
+            Some(jobs) => usize::from(jobs),
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        };
         Ok(Config {
             out_style,
             err_style,
             flush_each: !stdout_is_file(),
+            out_is_terminal: std::io::stdout().is_terminal(),
+            progress: std::io::stderr().is_terminal(),
+            jobs,
             schemas,
             mode,
         })

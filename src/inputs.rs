@@ -30,6 +30,27 @@ impl Input {
         }
     }
 
+    /// Whether reading may wait for a writer (standard input, a pipe, a device), so what has
+    /// been read must be passed on before reading on.
+    pub fn may_block(&self) -> bool {
+        match self {
+            Input::Stdin => true,
+            Input::File(path) => !std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+            Input::Unreadable { .. } => false,
+        }
+    }
+
+    /// The size of a regular file, if this is one.
+    pub fn file_size(&self) -> Option<u64> {
+        match self {
+            Input::File(path) => std::fs::metadata(path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len()),
+            _ => None,
+        }
+    }
+
     /// Opens the input for buffered reading.
     pub fn open(&self) -> io::Result<Box<dyn BufRead>> {
         // Large buffers keep system calls off the per-payload path.
@@ -37,13 +58,22 @@ impl Input {
         match self {
             Input::Stdin => Ok(Box::new(BufReader::with_capacity(CAPACITY, io::stdin()))),
             Input::File(path) => {
-                if path.is_dir() {
+                let file = File::open(path)?;
+                let metadata = file.metadata()?;
+                if metadata.is_dir() {
                     return Err(io::Error::other("is a directory"));
                 }
-                Ok(Box::new(BufReader::with_capacity(
-                    CAPACITY,
-                    File::open(path)?,
-                )))
+                // A small file gets a buffer its size: thousands of small files must not each
+                // allocate (and fault in) a large one.
+                let capacity = if metadata.is_file() {
+                    usize::try_from(metadata.len())
+                        .unwrap_or(CAPACITY)
+                        .saturating_add(1)
+                        .clamp(4096, CAPACITY)
+                } else {
+                    CAPACITY
+                };
+                Ok(Box::new(BufReader::with_capacity(capacity, file)))
             }
             Input::Unreadable { error, .. } => Err(io::Error::other(error.clone())),
         }

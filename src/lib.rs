@@ -25,6 +25,7 @@ pub mod inspect;
 pub mod locate;
 pub mod messages;
 pub mod parse;
+pub mod pipeline;
 pub mod reader;
 pub mod records;
 pub mod render;

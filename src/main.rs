@@ -10,6 +10,9 @@ use jerahook::exit::ExitStatus;
 use jerahook::render::{self, Style};
 use jerahook::run::run;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match Config::from_cli(cli).and_then(run) {

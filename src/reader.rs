@@ -54,6 +54,27 @@ pub struct Splitter<R> {
     scanner: Scanner,
     checked_bom: bool,
     done: bool,
+    /// Bytes consumed from the reader so far.
+    consumed: u64,
+    /// The last piece used up what the reader had buffered: the next one needs a read, which
+    /// on a pipe may wait for the writer.
+    at_buffer_end: bool,
+}
+
+impl Piece {
+    /// The bytes of input this piece holds (shortened stray text counts as kept).
+    pub fn len(&self) -> usize {
+        match self {
+            Piece::Value { bytes, .. } => bytes.len(),
+            Piece::Stray { text, .. } => text.len(),
+            Piece::NotUtf8 { .. } => 0,
+        }
+    }
+
+    /// Whether the piece holds no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// The splitter's state between bytes, apart from the reader it reads.
@@ -80,7 +101,19 @@ impl<R: BufRead> Splitter<R> {
             scanner: Scanner::new(),
             checked_bom: false,
             done: false,
+            consumed: 0,
+            at_buffer_end: true,
         }
+    }
+
+    /// Bytes consumed from the reader so far.
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    /// Whether the next piece needs a read from the underlying reader (which may block).
+    pub fn at_buffer_end(&self) -> bool {
+        self.at_buffer_end
     }
 
     /// Skips a UTF-8 byte order mark; names the encoding a UTF-16 or UTF-32 one announces.
@@ -89,6 +122,7 @@ impl<R: BufRead> Splitter<R> {
         let head = self.reader.fill_buf()?;
         if head.starts_with(b"\xEF\xBB\xBF") {
             self.reader.consume(3);
+            self.consumed += 3;
             return Ok(None);
         }
         // UTF-32 first: its little-endian mark begins with UTF-16's.
@@ -141,9 +175,11 @@ impl Scanner {
         self.depth = 0;
         self.in_string = false;
         self.escaped = false;
+        // The next piece is likely about as long as this one: one allocation, no regrowth.
+        let capacity = self.buf.len();
         Piece::Value {
             start: self.start,
-            bytes: std::mem::take(&mut self.buf),
+            bytes: std::mem::replace(&mut self.buf, Vec::with_capacity(capacity)),
         }
     }
 
@@ -276,6 +312,30 @@ impl Scanner {
         }
     }
 
+    /// How many bytes from the start of `bytes` the state machine would pass over without
+    /// doing more than copying them and moving the column.
+    fn quiet_run(&self, bytes: &[u8]) -> usize {
+        let table = match self.state {
+            State::Nested if self.escaped => return 0,
+            State::Nested if self.in_string => &STRING_SPECIAL,
+            State::Nested => &NESTED_SPECIAL,
+            State::Scalar => &SCALAR_END,
+            State::Idle | State::Stray => return 0,
+        };
+        bytes
+            .iter()
+            .position(|&b| table[usize::from(b)])
+            .unwrap_or(bytes.len())
+    }
+
+    /// Takes a run `quiet_run` found: the bytes join the piece, the column moves past them.
+    fn take_run(&mut self, run: &[u8]) {
+        self.buf.extend_from_slice(run);
+        self.column += run.iter().filter(|&&b| !is_continuation(b)).count();
+        self.after_cr = false;
+        self.at_line_start = false;
+    }
+
     fn finish(&mut self) -> Option<Piece> {
         match self.state {
             State::Idle => None,
@@ -288,6 +348,24 @@ impl Scanner {
         }
     }
 }
+
+/// A byte table: `true` for the bytes in `set`.
+const fn table(set: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < set.len() {
+        table[set[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// Bytes that matter inside an object or array, outside strings.
+static NESTED_SPECIAL: [bool; 256] = table(b"\"{}[]\n\r");
+/// Bytes that matter inside a string.
+static STRING_SPECIAL: [bool; 256] = table(b"\"\\\n\r");
+/// Bytes that end a top-level number or literal.
+static SCALAR_END: [bool; 256] = table(b" \t\n\r{}[]\",:");
 
 /// Stray bytes are shown one per character; control and non-ASCII bytes as `?`.
 fn printable(byte: u8) -> char {
@@ -340,10 +418,18 @@ impl<R: BufRead> Iterator for Splitter<R> {
             };
             if chunk.is_empty() {
                 self.done = true;
+                self.at_buffer_end = true;
                 return self.scanner.finish().map(Ok);
             }
             let mut used = 0;
             while used < chunk.len() {
+                // Most bytes change nothing but the column: take them as a run.
+                let run = self.scanner.quiet_run(&chunk[used..]);
+                if run > 0 {
+                    self.scanner.take_run(&chunk[used..used + run]);
+                    used += run;
+                    continue;
+                }
                 let byte = chunk[used];
                 let (piece, consumed) = self.scanner.feed(byte);
                 if consumed {
@@ -351,11 +437,14 @@ impl<R: BufRead> Iterator for Splitter<R> {
                     used += 1;
                 }
                 if let Some(piece) = piece {
+                    self.at_buffer_end = used == chunk.len();
                     self.reader.consume(used);
+                    self.consumed += used as u64;
                     return Some(Ok(piece));
                 }
             }
             self.reader.consume(used);
+            self.consumed += used as u64;
         }
     }
 }

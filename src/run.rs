@@ -1,30 +1,31 @@
-//! Drives each command: reads inputs, judges payloads, hands results to `render`.
+//! Drives each command: hands inputs to the pipeline, its results to `render`, and totals the
+//! run into an exit status.
 
 use std::io::{self, BufWriter, Write};
 
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
 use crate::cli::Format;
-use crate::codes::Code;
 use crate::config::{Config, Mode, Read};
 use crate::exit::ExitStatus;
 use crate::generate;
 use crate::inputs::{self, Input};
 use crate::inspect;
-use crate::reader::Splitter;
+use crate::pipeline::{self, Work};
 use crate::render::{self, Style};
-use crate::report::{Issue, Record, Summary};
+use crate::report::{Record, Summary};
 use crate::schemas::{SchemaSet, Source};
-use crate::validate;
+use crate::validate::Options;
 
 /// Runs the configured command to its exit status.
 pub fn run(config: Config) -> Result<ExitStatus> {
     let stdout = io::stdout();
-    let mut out = Output {
-        writer: BufWriter::with_capacity(64 * 1024, stdout.lock()),
-        flush_each: config.flush_each,
-    };
+    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut err = io::stderr().lock();
     let status = match &config.mode {
         Mode::Validate {
@@ -32,68 +33,42 @@ pub fn run(config: Config) -> Result<ExitStatus> {
             format,
             quiet,
         } => {
-            let schemas = load_schemas(&config.schemas)?;
-            let mut summary = Summary::default();
-            let read_failed =
-                each_record(read, &schemas, &mut err, config.err_style, |record, _| {
-                    summary.add(&record);
-                    match format {
-                        Format::Json => render::record_json(&mut out.writer, &record)?,
-                        Format::Text if *quiet && record.valid => {}
-                        Format::Text => {
-                            render::record_text(&mut out.writer, &record, config.out_style)?
-                        }
-                    }
-                    out.record_done()
-                })?;
-            out.writer.flush()?;
+            let render = ValidateRender {
+                format: *format,
+                quiet: *quiet,
+                style: config.out_style,
+            };
+            let summary = judge_all(&config, read, render, &mut out, &mut err, !*quiet)?;
             if *format == Format::Text {
-                render::summary(&mut err, &summary, config.err_style)?;
+                render::summary(&mut err, &summary.totals, config.err_style)?;
             }
             if read.options.undocumented {
-                render::undocumented(&mut err, &summary, config.err_style)?;
+                render::undocumented(&mut err, &summary.totals, config.err_style)?;
             }
-            status_of(read_failed, &summary)
+            summary.status()
         }
         Mode::Inspect { read, all } => {
-            let schemas = load_schemas(&config.schemas)?;
-            let mut summary = Summary::default();
-            let read_failed = each_record(
-                read,
-                &schemas,
-                &mut err,
-                config.err_style,
-                |record, payload| {
-                    summary.add(&record);
-                    // Nothing parsed: the view is the header, the source and the errors.
-                    let payload = payload.unwrap_or(Value::Null);
-                    let view = inspect::view(
-                        &payload,
-                        &record,
-                        read.options.now,
-                        *all,
-                        read.options.redact,
-                    );
-                    render::inspection(&mut out.writer, &view, &record, config.out_style)?;
-                    out.record_done()
-                },
-            )?;
-            out.writer.flush()?;
+            let render = InspectRender {
+                all: *all,
+                options: read.options,
+                style: config.out_style,
+            };
+            let summary = judge_all(&config, read, render, &mut out, &mut err, true)?;
             if read.options.undocumented {
-                render::undocumented(&mut err, &summary, config.err_style)?;
+                render::undocumented(&mut err, &summary.totals, config.err_style)?;
             }
-            status_of(read_failed, &summary)
+            summary.status()
         }
         Mode::Events { format } => {
             match format {
-                Format::Text => render::events_text(&mut out.writer, config.out_style)?,
-                Format::Json => render::events_json(&mut out.writer)?,
+                Format::Text => render::events_text(&mut out, config.out_style)?,
+                Format::Json => render::events_json(&mut out)?,
             }
             ExitStatus::Valid
         }
         Mode::Schema { event } => {
             let schemas = load_schemas(&config.schemas)?;
-            render::json_pretty(&mut out.writer, schemas.schema(event))?;
+            render::json_pretty(&mut out, schemas.schema(event))?;
             ExitStatus::Valid
         }
         Mode::WriteSchemas { dir } => {
@@ -111,26 +86,175 @@ pub fn run(config: Config) -> Result<ExitStatus> {
             ExitStatus::Valid
         }
         Mode::Sample { event } => {
-            writeln!(out.writer, "{}", event.example.trim_end())?;
+            writeln!(out, "{}", event.example.trim_end())?;
             ExitStatus::Valid
         }
     };
-    out.writer.flush()?;
+    out.flush()?;
     Ok(status)
 }
 
-/// Standard output, flushed after each record when someone is waiting for it.
-struct Output<W: Write> {
-    writer: BufWriter<W>,
-    flush_each: bool,
+/// What a run of `validate` or `inspect` found.
+struct RunSummary {
+    totals: Summary,
+    /// Some input could not be read.
+    read_failed: bool,
 }
 
-impl<W: Write> Output<W> {
-    fn record_done(&mut self) -> Result<()> {
-        if self.flush_each {
-            self.writer.flush()?;
+impl RunSummary {
+    fn status(&self) -> ExitStatus {
+        if self.read_failed {
+            ExitStatus::Error
+        } else if self.totals.invalid > 0 {
+            ExitStatus::Invalid
+        } else {
+            ExitStatus::Valid
+        }
+    }
+}
+
+/// Reads every input, judges and renders every payload (on `config.jobs` workers), and writes
+/// the results in input order as they come. `progress` allows a progress bar on a terminal.
+fn judge_all(
+    config: &Config,
+    read: &Read,
+    render: impl pipeline::Render,
+    out: &mut impl Write,
+    err: &mut impl Write,
+    progress: bool,
+) -> Result<RunSummary> {
+    let inputs = inputs::expand(&read.paths)?;
+    let schemas = load_schemas(&config.schemas)?;
+    let work = Work {
+        schemas: &schemas,
+        options: read.options,
+        render,
+    };
+    let bar = (progress && config.progress).then(|| Progress::new(&inputs));
+    let mut summary = RunSummary {
+        totals: Summary::default(),
+        read_failed: false,
+    };
+    pipeline::run(inputs, config.jobs, &work, |done| {
+        for record in &done.records {
+            summary.totals.add(record);
+        }
+        let mut write = || -> io::Result<()> {
+            out.write_all(&done.out)?;
+            if config.flush_each {
+                out.flush()?;
+            }
+            Ok(())
+        };
+        match &bar {
+            // A terminal on stdout shares the screen with the bar: clear it while writing.
+            Some(bar) if config.out_is_terminal => bar.bar.suspend(write)?,
+            _ => write()?,
+        }
+        for failure in &done.failures {
+            summary.read_failed = true;
+            render::error(err, failure, config.err_style)?;
+        }
+        if let Some(bar) = &bar {
+            bar.advance(done.bytes, summary.totals.payloads);
         }
         Ok(())
+    })?;
+    if let Some(bar) = bar {
+        bar.bar.finish_and_clear();
+    }
+    out.flush()?;
+    Ok(summary)
+}
+
+/// `validate` output: a line (or JSON record) per payload.
+struct ValidateRender {
+    format: Format,
+    quiet: bool,
+    style: Style,
+}
+
+impl pipeline::Render for ValidateRender {
+    fn render(&self, record: &Record, _: Option<&Value>, out: &mut Vec<u8>) -> Result<()> {
+        match self.format {
+            Format::Json => render::record_json(out, record)?,
+            Format::Text if self.quiet && record.valid => {}
+            Format::Text => render::record_text(out, record, self.style)?,
+        }
+        Ok(())
+    }
+}
+
+/// `inspect` output: a summary per payload.
+struct InspectRender {
+    all: bool,
+    options: Options,
+    style: Style,
+}
+
+impl pipeline::Render for InspectRender {
+    fn render(&self, record: &Record, payload: Option<&Value>, out: &mut Vec<u8>) -> Result<()> {
+        // Nothing parsed: the view is the header, the source and the errors.
+        let view = inspect::view(
+            payload.unwrap_or(&Value::Null),
+            record,
+            self.options.now,
+            self.all,
+            self.options.redact,
+        );
+        render::inspection(out, &view, record, self.style)?;
+        Ok(())
+    }
+}
+
+/// A progress bar on standard error, shown once a run has taken a second: bytes of the known
+/// total where every input is a file, and payloads per second.
+struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    fn new(inputs: &[Input]) -> Self {
+        let total: Option<u64> = inputs
+            .iter()
+            .map(|input| match input {
+                Input::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+                _ => None,
+            })
+            .sum();
+        let (bar, template) = match total {
+            Some(total) => (
+                ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden()),
+                "{bar:30} {bytes}/{total_bytes} {msg} ({eta} left)",
+            ),
+            None => (
+                ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
+                "{spinner} {bytes} {msg}",
+            ),
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style);
+        }
+        Progress {
+            bar,
+            started: Instant::now(),
+            shown: std::cell::Cell::new(false),
+        }
+    }
+
+    fn advance(&self, bytes: u64, payloads: usize) {
+        self.bar.inc(bytes);
+        let elapsed = self.started.elapsed();
+        if !self.shown.get() && elapsed >= Duration::from_secs(1) {
+            self.bar
+                .set_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+            self.shown.set(true);
+        }
+        let rate = payloads as f64 / elapsed.as_secs_f64().max(1e-3);
+        self.bar
+            .set_message(format!("{payloads} payloads, {rate:.0}/s"));
     }
 }
 
@@ -138,86 +262,5 @@ fn load_schemas(source: &Source) -> Result<SchemaSet> {
     match source {
         Source::BuiltIn => Ok(SchemaSet::built_in()),
         Source::Dir(dir) => SchemaSet::from_dir(dir),
-    }
-}
-
-fn status_of(read_failed: bool, summary: &Summary) -> ExitStatus {
-    if read_failed {
-        ExitStatus::Error
-    } else if summary.invalid > 0 {
-        ExitStatus::Invalid
-    } else {
-        ExitStatus::Valid
-    }
-}
-
-/// Reads every input in order and hands each record (and the payload, when it parsed) to
-/// `each` as soon as it is judged. An input that cannot be read is reported on `err` and the
-/// others are still read; the return value says whether any could not be.
-fn each_record(
-    read: &Read,
-    schemas: &SchemaSet,
-    err: &mut impl Write,
-    err_style: Style,
-    mut each: impl FnMut(Record, Option<Value>) -> Result<()>,
-) -> Result<bool> {
-    let mut read_failed = false;
-    for input in inputs::expand(&read.paths)? {
-        let source = input.name();
-        let reader = match input.open() {
-            Ok(reader) => reader,
-            Err(error) => {
-                render::error(
-                    err,
-                    &format!("{source}: {}", inputs::io_reason(&error)),
-                    err_style,
-                )?;
-                read_failed = true;
-                continue;
-            }
-        };
-        let mut index = 0;
-        let mut broke_off = false;
-        for piece in Splitter::new(reader) {
-            let piece = match piece {
-                Ok(piece) => piece,
-                Err(error) => {
-                    render::error(
-                        err,
-                        &format!("{source}: {}", inputs::io_reason(&error)),
-                        err_style,
-                    )?;
-                    read_failed = true;
-                    broke_off = true;
-                    break;
-                }
-            };
-            let (record, payload) = validate::judge(piece, &source, index, schemas, read.options)?;
-            each(record, payload)?;
-            index += 1;
-        }
-        if index == 0 && !broke_off {
-            each(empty_input(&input), None)?;
-        }
-    }
-    Ok(read_failed)
-}
-
-/// The record of an input that holds no payload at all: invalid, so it cannot pass unnoticed.
-fn empty_input(input: &Input) -> Record {
-    Record {
-        source: input.name(),
-        index: 0,
-        line: 1,
-        event: None,
-        object_id: None,
-        valid: false,
-        errors: vec![Issue {
-            line: 1,
-            column: 1,
-            ..Issue::new(Code::NoPayload, "", "no payload in this input")
-        }],
-        warnings: vec![],
-        undocumented: vec![],
     }
 }

@@ -135,10 +135,31 @@ impl SchemaSet {
             return Ok(validator);
         }
         let schema = slot.schema.get().expect("schema is set before compiling");
-        let validator = compile(schema)
-            .map_err(|error| anyhow::anyhow!("{}: not a usable JSON Schema: {error}", name()))?;
+        let validator = match self.source {
+            Source::BuiltIn => compile(&without_format_patterns(schema.clone())),
+            Source::Dir(_) => compile(schema),
+        }
+        .map_err(|error| anyhow::anyhow!("{}: not a usable JSON Schema: {error}", name()))?;
         Ok(slot.validator.get_or_init(|| validator))
     }
+}
+
+/// The schema with every `pattern` removed that accompanies a `format` jerahook checks.
+fn without_format_patterns(mut schema: Value) -> Value {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(object) => {
+                if object.get("format").and_then(Value::as_str) == Some(datetime::FORMAT) {
+                    object.remove("pattern");
+                }
+                object.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut schema);
+    schema
 }
 
 fn index_of(event: &Event) -> usize {

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Times jerahook against the validators users would pick instead, on this machine, in one run.
+
+Workloads, generated from the catalog's documented payloads (examples/corpus.rs):
+  (a) an NDJSON capture of N mixed payloads of all 27 events (1 in 100 invalid);
+  (b) a directory of 2,000 payload files;
+  (c) a 1 GB NDJSON capture, for peak memory (generated, never committed);
+  (d) one small file, for start-up time.
+
+Every tool gets the same schemas: jerahook's own, combined into one schema that dispatches on
+events_id where a tool takes a single schema. Peers are installed under target/bench-tools
+(cargo, pip, npm) unless --no-install; a peer that is missing is left out of the table.
+Each figure is the median of --runs runs; peak RSS is the child's maximum resident set.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "target" / "bench"
+TOOLS = ROOT / "target" / "bench-tools"
+CORES = os.cpu_count() or 1
+
+
+def run(cmd, **kwargs):
+    subprocess.run(cmd, check=True, **kwargs)
+
+
+def build():
+    run(["cargo", "build", "--release", "--quiet", "--bin", "jerahook", "--examples"], cwd=ROOT)
+
+
+def install_peers():
+    """Installs the peer validators under target/bench-tools; failures leave a peer out."""
+    TOOLS.mkdir(parents=True, exist_ok=True)
+    steps = [
+        (TOOLS / "bin" / "jsonschema-cli",
+         ["cargo", "install", "--quiet", "--root", str(TOOLS), "jsonschema-cli"]),
+        (TOOLS / "venv" / "bin" / "check-jsonschema",
+         f"{sys.executable} -m venv {TOOLS / 'venv'} && "
+         f"{TOOLS / 'venv' / 'bin' / 'pip'} install --quiet check-jsonschema"),
+        (TOOLS / "npm" / "node_modules" / ".bin" / "ajv",
+         ["npm", "install", "--silent", "--prefix", str(TOOLS / "npm"),
+          "ajv-cli", "ajv-formats", "@sourcemeta/jsonschema"]),
+    ]
+    for done, step in steps:
+        if done.exists():
+            continue
+        print(f"installing: {step if isinstance(step, str) else ' '.join(step)}", file=sys.stderr)
+        try:
+            subprocess.run(step, check=True, shell=isinstance(step, str))
+        except (subprocess.CalledProcessError, FileNotFoundError) as error:
+            print(f"  not installed ({error}); left out", file=sys.stderr)
+
+
+def peer(path):
+    path = TOOLS / path
+    return str(path) if path.exists() else None
+
+
+def sourcemeta():
+    """The native binary the @sourcemeta/jsonschema package ships, run without node."""
+    releases = TOOLS / "npm" / "node_modules" / "@sourcemeta" / "jsonschema" / "build" / "github-releases"
+    binary = releases / "jsonschema-linux-x86_64"
+    return str(binary) if binary.exists() else None
+
+
+def generate(payloads):
+    corpus_tool = ROOT / "target" / "release" / "examples" / "corpus"
+    WORK.mkdir(parents=True, exist_ok=True)
+    corpus = WORK / f"corpus-{payloads}.ndjson"
+    if not corpus.exists():
+        run([corpus_tool, "ndjson", str(payloads), corpus])
+    # sourcemeta picks the format by the file's extension (following symlinks): a hard link.
+    jsonl = WORK / f"corpus-{payloads}.jsonl"
+    if not jsonl.exists():
+        os.link(corpus, jsonl)
+    directory = WORK / "dir-2000"
+    if not directory.exists():
+        run([corpus_tool, "dir", "2000", directory])
+    schema = WORK / "all.schema.json"
+    run([corpus_tool, "dispatch", schema])
+    return corpus, jsonl, directory, schema
+
+
+def big_capture(corpus, gigabytes):
+    """Copies of the corpus up to the size asked for."""
+    big = WORK / f"capture-{gigabytes}g.ndjson"
+    target = int(gigabytes * 1e9)
+    if not big.exists() or big.stat().st_size < target:
+        # Streamed, so this process stays small (children's peak RSS is measured).
+        with open(big, "wb") as out:
+            written = 0
+            while written < target:
+                with open(corpus, "rb") as part:
+                    shutil.copyfileobj(part, out, 1 << 20)
+                written += corpus.stat().st_size
+    return big
+
+
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def measure(cmd, runs):
+    """Median wall seconds and the largest peak RSS (MB) over `runs` runs.
+
+    Peak RSS comes from GNU time where it is installed: a child forked from this Python
+    process would otherwise count Python's own pages in its peak."""
+    times, peaks = [], []
+    report = WORK / "rss.txt"
+    for _ in range(runs):
+        wrapped = [GNU_TIME, "-f", "%M", "-o", str(report), *cmd] if GNU_TIME else cmd
+        started = time.perf_counter()
+        child = subprocess.Popen(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(child.pid, 0)
+        times.append(time.perf_counter() - started)
+        if GNU_TIME:
+            peaks.append(int(report.read_text().split()[-1]) / 1024)
+        else:
+            peaks.append(usage.ru_maxrss / 1024)
+    return statistics.median(times), max(peaks)
+
+
+def table(title, rows, payloads, size, reference):
+    print(f"\n### {title}\n")
+    print("| tool | seconds | payloads/s | MB/s | peak RSS (MB) | time / jerahook |")
+    print("|---|---:|---:|---:|---:|---:|")
+    ref = dict((name, seconds) for name, seconds, _ in rows).get(reference)
+    for name, seconds, peak in rows:
+        ratio = f"{seconds / ref:.2f}" if ref else "-"
+        print(f"| {name} | {seconds:.3f} | {payloads / seconds:,.0f} | "
+              f"{size / 1e6 / seconds:,.0f} | {peak:,.0f} | {ratio} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--payloads", type=int, default=200_000, help="payloads in the NDJSON corpus")
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (the median is shown)")
+    parser.add_argument("--big-gb", type=float, default=1.0, help="size of the memory test capture; 0 skips it")
+    parser.add_argument("--no-install", action="store_true", help="do not install missing peers")
+    args = parser.parse_args()
+
+    build()
+    if not args.no_install:
+        install_peers()
+    corpus, jsonl, directory, schema = generate(args.payloads)
+    jerahook = str(ROOT / "target" / "release" / "jerahook")
+    parse_lines = str(ROOT / "target" / "release" / "examples" / "parse_lines")
+    files = sorted(str(p) for p in directory.iterdir())
+    dir_size = sum(os.path.getsize(f) for f in files)
+    print(f"machine: {CORES} cores, {os.uname().machine}; corpus: {args.payloads:,} payloads, "
+          f"{corpus.stat().st_size / 1e6:.0f} MB; directory: {len(files):,} files, {dir_size / 1e6:.1f} MB; "
+          f"median of {args.runs} runs")
+
+    rows = [
+        ("cat (read the file)", *measure(["cat", str(corpus)], args.runs)),
+        ("serde_json parse, 1 thread (examples/parse_lines)", *measure([parse_lines, str(corpus)], args.runs)),
+        ("jerahook validate -j1", *measure([jerahook, "validate", "-j1", "--format", "json", str(corpus)], args.runs)),
+        (f"jerahook validate (-j{CORES})", *measure([jerahook, "validate", "--format", "json", str(corpus)], args.runs)),
+    ]
+    if sourcemeta():
+        rows.append(("sourcemeta jsonschema validate --fast",
+                     *measure([sourcemeta(), "validate", "--fast", "--continue", str(schema), str(jsonl)], args.runs)))
+    table("(a) NDJSON capture", rows, args.payloads, corpus.stat().st_size, f"jerahook validate (-j{CORES})")
+
+    rows = [
+        ("jerahook validate -j1", *measure([jerahook, "validate", "-j1", "--format", "json", str(directory)], args.runs)),
+        (f"jerahook validate (-j{CORES})", *measure([jerahook, "validate", "--format", "json", str(directory)], args.runs)),
+    ]
+    if peer("bin/jsonschema-cli"):
+        cmd = [peer("bin/jsonschema-cli"), "validate", str(schema)]
+        for f in files:
+            cmd += ["--instance", f]
+        rows.append(("jsonschema-cli", *measure(cmd, args.runs)))
+    if sourcemeta():
+        rows.append(("sourcemeta jsonschema validate --fast",
+                     *measure([sourcemeta(), "validate", "--fast", "--continue", str(schema), str(directory)], args.runs)))
+    if peer("npm/node_modules/.bin/ajv"):
+        rows.append(("ajv-cli + ajv-formats", *measure(
+            [peer("npm/node_modules/.bin/ajv"), "validate", "--spec=draft2020", "--strict=false",
+             "-c", "ajv-formats", "-s", str(schema), "-d", f"{directory}/*.json"], args.runs)))
+    if peer("venv/bin/check-jsonschema"):
+        rows.append(("check-jsonschema", *measure(
+            [peer("venv/bin/check-jsonschema"), "--schemafile", str(schema), *files], args.runs)))
+    table("(b) directory of 2,000 payload files", rows, len(files), dir_size, f"jerahook validate (-j{CORES})")
+
+    if args.big_gb > 0:
+        big = big_capture(corpus, args.big_gb)
+        payloads = args.payloads * (big.stat().st_size // corpus.stat().st_size)
+        rows = [
+            ("jerahook validate -j1", *measure([jerahook, "validate", "-j1", "--format", "json", str(big)], 1)),
+            (f"jerahook validate (-j{CORES})", *measure([jerahook, "validate", "--format", "json", str(big)], 1)),
+        ]
+        table(f"(c) {big.stat().st_size / 1e9:.2f} GB NDJSON capture (1 run)", rows, payloads,
+              big.stat().st_size, f"jerahook validate (-j{CORES})")
+
+    small = ROOT / "samples" / "clients.create.json"
+    seconds, peak = measure([jerahook, "validate", str(small)], max(args.runs, 20))
+    print(f"\n### (d) one small file\n\n`jerahook validate samples/clients.create.json`: "
+          f"{seconds * 1000:.1f} ms wall from start to exit (median of {max(args.runs, 20)}), "
+          f"peak RSS {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,434 @@
+//! Reads inputs, judges their payloads and renders the results, in input order, on one thread
+//! or on several.
+//!
+//! One reader splits the inputs into batches of pieces. A batch ends when it is full or when the
+//! reader has used up what the input had ready, so on a pipe (`tail -f`) every payload moves on
+//! as soon as it has arrived. Workers judge and render batches; the caller receives them back in
+//! order. A fixed number of tickets bounds the batches in flight, so memory stays bounded by a
+//! few batches however long the input is and however unevenly the work is spread.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Result, anyhow};
+use serde_json::Value;
+
+use crate::codes::Code;
+use crate::inputs::{self, Input};
+use crate::reader::{Piece, Splitter};
+use crate::report::{Issue, Record};
+use crate::schemas::SchemaSet;
+use crate::validate::{self, Options};
+
+/// A batch is sent on once it holds this many pieces...
+const BATCH_PIECES: usize = 256;
+/// ...or this many bytes of them.
+const BATCH_BYTES: usize = 256 << 10;
+
+/// Turns each judged payload into output bytes.
+pub trait Render: Sync {
+    fn render(&self, record: &Record, payload: Option<&Value>, out: &mut Vec<u8>) -> Result<()>;
+}
+
+/// One thing the reader found in the inputs, in order.
+enum Item {
+    Piece {
+        source: Arc<str>,
+        index: usize,
+        piece: Piece,
+    },
+    /// An input that held no payload at all.
+    Empty(Arc<str>),
+    /// An input that could not be opened or read to its end: the message.
+    Failed(String),
+}
+
+/// Pieces and what reading them consumed.
+struct Batch {
+    items: Vec<Item>,
+    bytes: u64,
+}
+
+/// A judged and rendered batch.
+#[derive(Debug, Default)]
+pub struct Done {
+    /// The rendered records, ready for standard output.
+    pub out: Vec<u8>,
+    /// The records, for the summary.
+    pub records: Vec<Record>,
+    /// Inputs that could not be read, as messages for standard error.
+    pub failures: Vec<String>,
+    /// Input bytes this batch consumed, for progress.
+    pub bytes: u64,
+}
+
+/// What every worker needs.
+pub struct Work<'a, R: Render> {
+    pub schemas: &'a SchemaSet,
+    pub options: Options,
+    pub render: R,
+}
+
+impl<R: Render> Work<'_, R> {
+    fn run(&self, batch: Batch) -> Result<Done> {
+        let mut done = Done {
+            bytes: batch.bytes,
+            ..Done::default()
+        };
+        for item in batch.items {
+            let (record, payload) = match item {
+                Item::Piece {
+                    source,
+                    index,
+                    piece,
+                } => validate::judge(piece, &source, index, self.schemas, self.options)?,
+                Item::Empty(source) => (empty_input(&source), None),
+                Item::Failed(message) => {
+                    done.failures.push(message);
+                    continue;
+                }
+            };
+            self.render
+                .render(&record, payload.as_ref(), &mut done.out)?;
+            done.records.push(record);
+        }
+        Ok(done)
+    }
+}
+
+/// Inputs smaller than this in all are judged on one thread: starting workers would cost more
+/// than they save.
+const PARALLEL_FROM_BYTES: u64 = 4 << 20;
+
+/// Judges every payload of `inputs` with `jobs` workers (1: on this thread) and hands each
+/// batch to `sink` in input order.
+pub fn run<R: Render>(
+    inputs: Vec<Input>,
+    jobs: usize,
+    work: &Work<'_, R>,
+    sink: impl FnMut(Done) -> Result<()>,
+) -> Result<()> {
+    let small = inputs
+        .iter()
+        .map(Input::file_size)
+        .sum::<Option<u64>>()
+        .is_some_and(|total| total < PARALLEL_FROM_BYTES);
+    run_on(inputs, if small { 1 } else { jobs }, work, sink)
+}
+
+/// [`run`] with exactly `jobs` workers.
+fn run_on<R: Render>(
+    inputs: Vec<Input>,
+    jobs: usize,
+    work: &Work<'_, R>,
+    mut sink: impl FnMut(Done) -> Result<()>,
+) -> Result<()> {
+    if jobs <= 1 {
+        return read(inputs, |batch| sink(work.run(batch)?));
+    }
+    // Enough batches in flight to keep every worker busy while the sink catches up. The work
+    // queue holds them all, so the reader, holding a ticket, never blocks on it.
+    let tickets = jobs * 3;
+    std::thread::scope(|scope| {
+        let (work_tx, work_rx) = sync_channel::<(u64, Batch)>(tickets);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = sync_channel::<(u64, Result<Done>)>(tickets);
+        let (ticket_tx, ticket_rx) = sync_channel::<()>(tickets);
+        for _ in 0..tickets {
+            ticket_tx.send(()).expect("the channel holds every ticket");
+        }
+        for _ in 0..jobs {
+            let done_tx = done_tx.clone();
+            let work_rx = Arc::clone(&work_rx);
+            scope.spawn(move || worker(work, &work_rx, done_tx));
+        }
+        drop(done_tx);
+        let reader = scope.spawn(move || read_with_tickets(inputs, &ticket_rx, &work_tx));
+        // Results arrive in any order; they leave in input order. Returning early (the sink
+        // failed) drops the receivers and the tickets, which stops the workers and the reader.
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (seq, done) in done_rx {
+            waiting.insert(seq, done);
+            while let Some(done) = waiting.remove(&next) {
+                sink(done?)?;
+                next += 1;
+                // The reader may have finished; then the ticket is not needed.
+                let _ = ticket_tx.send(());
+            }
+        }
+        reader
+            .join()
+            .map_err(|_| anyhow!("the input reader stopped unexpectedly"))?
+    })
+}
+
+fn worker<R: Render>(
+    work: &Work<'_, R>,
+    work_rx: &Mutex<Receiver<(u64, Batch)>>,
+    done_tx: SyncSender<(u64, Result<Done>)>,
+) {
+    loop {
+        let next = work_rx
+            .lock()
+            .map_err(|_| ())
+            .and_then(|rx| rx.recv().map_err(|_| ()));
+        let Ok((seq, batch)) = next else { return };
+        if done_tx.send((seq, work.run(batch))).is_err() {
+            return;
+        }
+    }
+}
+
+fn read_with_tickets(
+    inputs: Vec<Input>,
+    tickets: &Receiver<()>,
+    work_tx: &SyncSender<(u64, Batch)>,
+) -> Result<()> {
+    let mut seq = 0;
+    read(inputs, |batch| {
+        // No ticket or no worker: the consumer has stopped, and so does reading.
+        tickets.recv().map_err(|_| anyhow!("output stopped"))?;
+        work_tx
+            .send((seq, batch))
+            .map_err(|_| anyhow!("output stopped"))?;
+        seq += 1;
+        Ok(())
+    })
+    .or_else(|error| {
+        if error.to_string() == "output stopped" {
+            Ok(())
+        } else {
+            Err(error)
+        }
+    })
+}
+
+/// Splits the inputs into batches and hands them to `send`, in order.
+fn read(inputs: Vec<Input>, mut send: impl FnMut(Batch) -> Result<()>) -> Result<()> {
+    let mut batch = Batch {
+        items: Vec::new(),
+        bytes: 0,
+    };
+    let mut piece_bytes = 0;
+    for input in inputs {
+        let source: Arc<str> = input.name().into();
+        let reader = match input.open() {
+            Ok(reader) => reader,
+            Err(error) => {
+                batch.items.push(Item::Failed(format!(
+                    "{source}: {}",
+                    inputs::io_reason(&error)
+                )));
+                continue;
+            }
+        };
+        let may_block = input.may_block();
+        let mut splitter = Splitter::new(reader);
+        let mut index = 0;
+        let mut consumed = 0;
+        loop {
+            match splitter.next() {
+                None => {
+                    if index == 0 {
+                        batch.items.push(Item::Empty(source.clone()));
+                    }
+                    break;
+                }
+                Some(Err(error)) => {
+                    batch.items.push(Item::Failed(format!(
+                        "{source}: {}",
+                        inputs::io_reason(&error)
+                    )));
+                    break;
+                }
+                Some(Ok(piece)) => {
+                    piece_bytes += piece.len();
+                    batch.items.push(Item::Piece {
+                        source: source.clone(),
+                        index,
+                        piece,
+                    });
+                    index += 1;
+                }
+            }
+            let full = batch.items.len() >= BATCH_PIECES || piece_bytes >= BATCH_BYTES;
+            // Files never make the reader wait: their batches fill up, across files too.
+            if full || (may_block && splitter.at_buffer_end()) {
+                batch.bytes += splitter.consumed() - consumed;
+                consumed = splitter.consumed();
+                send(std::mem::replace(
+                    &mut batch,
+                    Batch {
+                        items: Vec::new(),
+                        bytes: 0,
+                    },
+                ))?;
+                piece_bytes = 0;
+            }
+        }
+        batch.bytes += splitter.consumed() - consumed;
+    }
+    if !batch.items.is_empty() {
+        send(batch)?;
+    }
+    Ok(())
+}
+
+/// The record of an input that holds no payload at all: invalid, so it cannot pass unnoticed.
+fn empty_input(source: &str) -> Record {
+    Record {
+        source: source.to_string(),
+        index: 0,
+        line: 1,
+        event: None,
+        object_id: None,
+        valid: false,
+        errors: vec![Issue {
+            line: 1,
+            column: 1,
+            ..Issue::new(Code::NoPayload, "", "no payload in this input")
+        }],
+        warnings: vec![],
+        undocumented: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    struct Lines;
+
+    impl Render for Lines {
+        fn render(&self, record: &Record, _: Option<&Value>, out: &mut Vec<u8>) -> Result<()> {
+            writeln!(out, "{}:{} {}", record.source, record.index, record.valid)?;
+            Ok(())
+        }
+    }
+
+    /// Output of a run with exactly `jobs` workers.
+    fn output(jobs: usize, inputs: Vec<Input>) -> (String, usize) {
+        let schemas = SchemaSet::built_in();
+        let work = Work {
+            schemas: &schemas,
+            options: Options::default(),
+            render: Lines,
+        };
+        let mut text = Vec::new();
+        let mut records = 0;
+        run_on(inputs, jobs, &work, |done| {
+            text.extend(done.out);
+            records += done.records.len();
+            Ok(())
+        })
+        .unwrap();
+        (String::from_utf8(text).unwrap(), records)
+    }
+
+    #[test]
+    fn many_workers_keep_input_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let payload = crate::catalog::find("clients.create").unwrap().example;
+        let line: String = serde_json::from_str::<Value>(payload).unwrap().to_string();
+        let mut inputs = Vec::new();
+        for file in 0..30 {
+            let path = dir.path().join(format!("{file:02}.ndjson"));
+            let mut text = String::new();
+            for _ in 0..(file * 97 % 1500) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            std::fs::write(&path, text).unwrap();
+            inputs.push(Input::File(path));
+        }
+        let (one, count) = output(1, inputs.clone());
+        let (four, _) = output(4, inputs);
+        assert_eq!(one, four);
+        assert!(count > 10_000, "{count}");
+    }
+
+    /// Notes which thread rendered each record.
+    struct Threads(Mutex<Vec<std::thread::ThreadId>>);
+
+    impl Render for Threads {
+        fn render(&self, _: &Record, _: Option<&Value>, _: &mut Vec<u8>) -> Result<()> {
+            self.0.lock().unwrap().push(std::thread::current().id());
+            Ok(())
+        }
+    }
+
+    fn rendering_threads(jobs: usize, inputs: Vec<Input>) -> Vec<std::thread::ThreadId> {
+        let schemas = SchemaSet::built_in();
+        let work = Work {
+            schemas: &schemas,
+            options: Options::default(),
+            render: Threads(Mutex::new(Vec::new())),
+        };
+        run(inputs, jobs, &work, |_| Ok(())).unwrap();
+        work.render.0.into_inner().unwrap()
+    }
+
+    #[test]
+    fn small_inputs_are_judged_on_this_thread_large_ones_by_workers() {
+        let here = std::thread::current().id();
+        let small = vec![Input::File("samples/clients.create.json".into())];
+        assert_eq!(rendering_threads(8, small), [here]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.ndjson");
+        let line = format!("{{\"pad\": \"{}\"}}\n", "x".repeat(250));
+        std::fs::write(&path, line.repeat(20_000)).unwrap();
+        let threads = rendering_threads(2, vec![Input::File(path)]);
+        assert!(!threads.contains(&here));
+    }
+
+    #[test]
+    fn unreadable_and_empty_inputs_keep_their_place() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("empty.json"), "").unwrap();
+        let inputs = vec![
+            Input::File(dir.path().join("empty.json")),
+            Input::Unreadable {
+                path: "gone.json".into(),
+                error: "No such file or directory".into(),
+            },
+        ];
+        let schemas = SchemaSet::built_in();
+        let work = Work {
+            schemas: &schemas,
+            options: Options::default(),
+            render: Lines,
+        };
+        let mut failures = Vec::new();
+        let mut records = Vec::new();
+        run_on(inputs, 2, &work, |done| {
+            failures.extend(done.failures);
+            records.extend(done.records);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(failures, ["gone.json: No such file or directory"]);
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].errors[0].code, Code::NoPayload);
+    }
+
+    #[test]
+    fn a_sink_that_stops_stops_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("many.ndjson");
+        let line = "{}\n".repeat(200_000);
+        std::fs::write(&path, line).unwrap();
+        let schemas = SchemaSet::built_in();
+        let work = Work {
+            schemas: &schemas,
+            options: Options::default(),
+            render: Lines,
+        };
+        let result = run(vec![Input::File(path)], 2, &work, |_| {
+            Err(anyhow!("broken pipe"))
+        });
+        assert_eq!(result.unwrap_err().to_string(), "broken pipe");
+    }
+}
