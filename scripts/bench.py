@@ -79,6 +79,8 @@ def generate(payloads):
         run([corpus_tool, "ndjson", str(payloads), corpus])
     # sourcemeta picks the format by the file's extension (following symlinks): a hard link.
     jsonl = WORK / f"corpus-{payloads}.jsonl"
+    if jsonl.is_symlink():
+        jsonl.unlink()
     if not jsonl.exists():
         os.link(corpus, jsonl)
     directory = WORK / "dir-2000"

@@ -437,6 +437,13 @@ impl<R: BufRead> Iterator for Splitter<R> {
                     used += 1;
                 }
                 if let Some(piece) = piece {
+                    // Line breaks after a document belong to nothing: take them now, so that a
+                    // reader waiting on a pipe sees this piece is complete without a next read.
+                    while used < chunk.len() && matches!(chunk[used], b' ' | b'\t' | b'\n' | b'\r')
+                    {
+                        self.scanner.advance(chunk[used]);
+                        used += 1;
+                    }
                     self.at_buffer_end = used == chunk.len();
                     self.reader.consume(used);
                     self.consumed += used as u64;

@@ -498,3 +498,43 @@ fn help_names_every_command() {
         assert!(out.contains(command), "{out}");
     }
 }
+
+#[test]
+fn on_a_pipe_each_payload_is_reported_as_it_arrives() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command as Process, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let mut child = Process::new(assert_cmd::cargo::cargo_bin("jerahook"))
+        .args(["validate", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (lines_tx, lines_rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines_tx.send(line.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    for id in ["clients.create", "accounting.payments.delete"] {
+        let payload: Value =
+            serde_json::from_str(jerahook::catalog::find(id).unwrap().example).unwrap();
+        writeln!(stdin, "{payload}").unwrap();
+        stdin.flush().unwrap();
+        // The input stays open, like `tail -f`: the record must come anyway.
+        let line = lines_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a record while the input is still open");
+        let record: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(record["event"], id);
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
