@@ -70,6 +70,10 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         write: Option<PathBuf>,
     },
+    /// Receive payloads from VCS: validate, print, save and forward them to the real handler.
+    Listen(ListenArgs),
+    /// Replay payloads at a handler as VCS posts them, and report its answers.
+    Send(SendArgs),
     /// Print a payload of an event that validates (the documented one).
     Sample {
         /// The event id, such as clients.create.
@@ -77,7 +81,7 @@ pub enum Command {
     },
 }
 
-/// How `validate` and `inspect` read payloads.
+/// How `validate`, `inspect` and `send` read payloads.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
     /// Files, directories (searched for *.json, *.ndjson, *.jsonl) or - for standard input;
@@ -86,6 +90,13 @@ pub struct ReadArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+/// What is asked of every payload.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
     /// Every payload must be this event: any other events_id makes it invalid.
     #[arg(long, value_name = "ID")]
     pub event: Option<String>,
@@ -111,6 +122,105 @@ pub struct ReadArgs {
     /// At the end, list the fields of data the catalog does not document, counted per event.
     #[arg(long)]
     pub undocumented: bool,
+}
+
+/// `listen`'s options.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Where to listen; port 0 picks a free port. Beyond loopback only when this says so.
+    #[arg(long, default_value = "127.0.0.1:8787", value_name = "HOST:PORT")]
+    pub addr: String,
+
+    /// Accept payloads only on this path (default: any path).
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+
+    /// Print text for people, or one JSON record per payload per line.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Print and forward only these events (comma-separated); the others are still answered
+    /// and counted.
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub events: Vec<String>,
+
+    /// Answer every payload with this HTTP status (to see how VCS logs a failing handler).
+    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub reply_status: Option<u16>,
+
+    /// Answer payloads that fail their schema with 422 and the errors.
+    #[arg(long)]
+    pub reject_invalid: bool,
+
+    /// Larger bodies get 413 (bytes; K, M, KiB, MiB suffixes).
+    #[arg(long, default_value = "16MiB", value_name = "SIZE")]
+    pub max_body: String,
+
+    /// A body that has not arrived after this long gets 408 (seconds, or 500ms).
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub body_timeout: String,
+
+    /// Requests must carry ?token=SECRET in the URL or Authorization: Bearer SECRET.
+    #[arg(long, value_name = "SECRET")]
+    pub token: Option<String>,
+
+    /// Append every payload answered 2xx to FILE, one compact JSON line each, before replying.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+
+    /// Sync the save file to disk after every line.
+    #[arg(long, requires = "save")]
+    pub fsync: bool,
+
+    /// Forward every payload, byte for byte, to the real handler and answer with its reply.
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
+
+    /// A handler slower than this gives 504 (seconds, or 500ms).
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub forward_timeout: String,
+
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+/// `send`'s options.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    /// The handler's URL.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+
+    /// An extra header on every request, 'Name: value' (repeatable).
+    #[arg(long = "header", short = 'H', value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// Do not send payloads that fail their schema.
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    /// Send only these events (comma-separated).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub events: Vec<String>,
+
+    /// Requests in flight at once; 1 keeps the input order.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+
+    /// Start at most this many requests per second (50/s).
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<String>,
+
+    /// Give up on a request after this long (seconds, or 500ms).
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// Print text for people, or one JSON record per payload per line.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -142,6 +252,15 @@ mod tests {
             Cli::try_parse_from(["jerahook", "validate", "--color", "never", "a.json"]).unwrap();
         assert_eq!(cli.color, ColorWhen::Never);
         let cli = Cli::try_parse_from(["jerahook", "--schemas", "s", "validate"]).unwrap();
+        assert_eq!(cli.schemas, Some(PathBuf::from("s")));
+        let cli = Cli::try_parse_from([
+            "jerahook", "send", "-", "--to", "http://x", "-H", "A: b", "-H", "C: d",
+        ])
+        .unwrap();
+        let Command::Send(send) = cli.command else {
+            panic!()
+        };
+        assert_eq!(send.headers, ["A: b", "C: d"]);
         assert_eq!(cli.schemas, Some(PathBuf::from("s")));
     }
 

@@ -5,16 +5,18 @@ use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::net::ToSocketAddrs;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::catalog::{self, Event, Lookup};
-use crate::cli::{Cli, ColorWhen, Command, Format, ReadArgs};
+use crate::cli::{CheckArgs, Cli, ColorWhen, Command, Format, ListenArgs, ReadArgs, SendArgs};
 use crate::codes::{Code, CodeSet};
 use crate::render::Style;
 use crate::schemas::Source;
 use crate::validate::{self, Options};
+use crate::{listen, send};
 
 /// Everything a run needs to know, decided.
 #[derive(Debug)]
@@ -65,6 +67,13 @@ pub enum Mode {
     },
     Sample {
         event: &'static Event,
+    },
+    /// Receive payloads over HTTP.
+    Listen(Box<listen::Settings>),
+    /// Replay payloads at a handler.
+    Send {
+        read: Read,
+        settings: Box<send::Settings>,
     },
 }
 
@@ -127,6 +136,14 @@ impl Config {
             Command::Sample { id } => Mode::Sample {
                 event: resolve_event(&id)?,
             },
+            Command::Listen(args) => Mode::Listen(Box::new(resolve_listen(args, out_style)?)),
+            Command::Send(args) => {
+                let (read, settings) = resolve_send(args, out_style)?;
+                Mode::Send {
+                    read,
+                    settings: Box::new(settings),
+                }
+            }
         };
         let jobs = match cli.jobs {
             Some(jobs) => usize::from(jobs),
@@ -146,6 +163,13 @@ impl Config {
 }
 
 fn resolve_read(read: ReadArgs) -> Result<Read> {
+    Ok(Read {
+        paths: read.paths,
+        options: resolve_check(read.check)?,
+    })
+}
+
+fn resolve_check(read: CheckArgs) -> Result<Options> {
     let event = read.event.as_deref().map(resolve_event).transpose()?;
     let mut allowed = CodeSet::default();
     for name in &read.allow {
@@ -165,18 +189,129 @@ fn resolve_read(read: ReadArgs) -> Result<Read> {
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
         });
-    Ok(Read {
-        paths: read.paths,
-        options: Options {
-            event,
-            allow_unknown: read.allow_unknown,
-            strict: read.strict,
-            allowed,
-            undocumented: read.undocumented,
-            redact: read.redact,
-            now,
-        },
+    Ok(Options {
+        event,
+        allow_unknown: read.allow_unknown,
+        strict: read.strict,
+        allowed,
+        undocumented: read.undocumented,
+        redact: read.redact,
+        now,
     })
+}
+
+fn resolve_events(ids: &[String]) -> Result<Vec<&'static Event>> {
+    ids.iter().map(|id| resolve_event(id)).collect()
+}
+
+fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
+    let addr = args
+        .addr
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .with_context(|| {
+            format!(
+                "--addr {}: expected HOST:PORT, such as 127.0.0.1:8787",
+                args.addr
+            )
+        })?;
+    let forward_to = args
+        .forward_to
+        .as_deref()
+        .map(|url| parse_url(url, "--forward-to"))
+        .transpose()?;
+    let path = match args.path {
+        Some(path) if !path.starts_with('/') => Some(format!("/{path}")),
+        other => other,
+    };
+    Ok(listen::Settings {
+        addr,
+        path,
+        format: args.format,
+        events: resolve_events(&args.events)?,
+        reply_status: args
+            .reply_status
+            .map(axum::http::StatusCode::from_u16)
+            .transpose()
+            .context("--reply-status")?,
+        reject_invalid: args.reject_invalid,
+        max_body: parse_size(&args.max_body)?,
+        body_timeout: parse_duration(&args.body_timeout, "--body-timeout")?,
+        token: args.token,
+        save: args.save,
+        fsync: args.fsync,
+        forward_to,
+        forward_timeout: parse_duration(&args.forward_timeout, "--forward-timeout")?,
+        options: resolve_check(args.check)?,
+        style,
+    })
+}
+
+fn resolve_send(args: SendArgs, style: Style) -> Result<(Read, send::Settings)> {
+    let read = resolve_read(args.read)?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    for text in &args.headers {
+        let (name, value) = send::parse_header(text)?;
+        headers.append(name, value);
+    }
+    let settings = send::Settings {
+        to: parse_url(&args.to, "--to")?,
+        headers,
+        skip_invalid: args.skip_invalid,
+        events: resolve_events(&args.events)?,
+        concurrency: usize::from(args.concurrency),
+        rate: args.rate.as_deref().map(send::parse_rate).transpose()?,
+        timeout: parse_duration(&args.timeout, "--timeout")?,
+        format: args.format,
+        options: read.options,
+        style,
+    };
+    Ok((read, settings))
+}
+
+fn parse_url(text: &str, option: &str) -> Result<reqwest::Url> {
+    let url = reqwest::Url::parse(text).with_context(|| format!("{option} {text}: not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("{option} {text}: expected an http:// or https:// URL");
+    }
+    Ok(url)
+}
+
+/// `30`, `30s`, `500ms`.
+pub fn parse_duration(text: &str, option: &str) -> Result<Duration> {
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 0.001)
+    } else {
+        (text.strip_suffix('s').unwrap_or(text), 1.0)
+    };
+    match number.trim().parse::<f64>() {
+        Ok(value) if value > 0.0 && value.is_finite() => Ok(Duration::from_secs_f64(value * scale)),
+        _ => bail!("{option} {text}: expected a duration such as 30s or 500ms"),
+    }
+}
+
+/// `1048576`, `16MiB`, `512K`.
+pub fn parse_size(text: &str) -> Result<usize> {
+    let lower = text.trim().to_ascii_lowercase();
+    let (number, scale) = [
+        ("kib", 1 << 10),
+        ("mib", 1 << 20),
+        ("gib", 1 << 30),
+        ("k", 1000),
+        ("m", 1_000_000),
+        ("g", 1_000_000_000),
+        ("b", 1),
+    ]
+    .iter()
+    .find_map(|(suffix, scale)| lower.strip_suffix(suffix).map(|n| (n.to_string(), *scale)))
+    .unwrap_or((lower.clone(), 1));
+    match number.trim().parse::<usize>() {
+        Ok(value) if value > 0 => value
+            .checked_mul(scale)
+            .with_context(|| format!("--max-body {text}: too large")),
+        _ => bail!("--max-body {text}: expected a size such as 16MiB or 65536"),
+    }
 }
 
 /// An event named on the command line, by its current or an older name.
@@ -225,6 +360,24 @@ fn stdout_is_file() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_and_durations_read_as_written() {
+        assert_eq!(parse_size("16MiB").unwrap(), 16 << 20);
+        assert_eq!(parse_size("512k").unwrap(), 512_000);
+        assert_eq!(parse_size("65536").unwrap(), 65_536);
+        assert!(parse_size("lots").is_err());
+        assert_eq!(
+            parse_duration("30s", "--t").unwrap(),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            parse_duration("500ms", "--t").unwrap(),
+            Duration::from_millis(500)
+        );
+        assert_eq!(parse_duration("2", "--t").unwrap(), Duration::from_secs(2));
+        assert!(parse_duration("soon", "--t").is_err());
+    }
 
     #[test]
     fn auto_colour_needs_a_terminal_and_no_no_color() {

@@ -186,6 +186,21 @@ pub fn format_utc(unix: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} UTC")
 }
 
+/// `2026-11-27T04:40:43.123Z`: a moment as RFC 3339 in UTC, with milliseconds.
+pub fn format_rfc3339(since_epoch: std::time::Duration) -> String {
+    let seconds = i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX);
+    let (y, mo, d, h, mi, s) = civil_from_unix(seconds);
+    let millis = since_epoch.subsec_millis();
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{millis:03}Z")
+}
+
+/// `04:40:43.123`: the time of day in UTC, for log lines.
+pub fn format_clock(since_epoch: std::time::Duration) -> String {
+    let seconds = i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX);
+    let (_, _, _, h, mi, s) = civil_from_unix(seconds);
+    format!("{h:02}:{mi:02}:{s:02}.{:03}", since_epoch.subsec_millis())
+}
+
 /// How long ago (or ahead) `then` is from `now`, in the largest whole unit: `3 days ago`.
 pub fn format_age(then: i64, now: i64) -> String {
     let delta = now - then;

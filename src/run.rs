@@ -21,9 +21,24 @@ use crate::render::{self, Style};
 use crate::report::{Record, Summary};
 use crate::schemas::{SchemaSet, Source};
 use crate::validate::Options;
+use crate::{listen, send};
 
 /// Runs the configured command to its exit status.
 pub fn run(config: Config) -> Result<ExitStatus> {
+    // The HTTP commands write from their own threads: they must not find stdout locked here.
+    match &config.mode {
+        Mode::Listen(settings) => {
+            let schemas = load_schemas(&config.schemas)?;
+            listen::serve((**settings).clone(), schemas, config.err_style)?;
+            return Ok(ExitStatus::Valid);
+        }
+        Mode::Send { read, settings } => {
+            let inputs = inputs::expand(&read.paths)?;
+            let schemas = load_schemas(&config.schemas)?;
+            return send::run(inputs, settings, &schemas, config.err_style);
+        }
+        _ => {}
+    }
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut err = io::stderr().lock();
@@ -85,6 +100,7 @@ pub fn run(config: Config) -> Result<ExitStatus> {
             writeln!(err, "wrote {} schemas to {}", files.len(), dir.display())?;
             ExitStatus::Valid
         }
+        Mode::Listen(_) | Mode::Send { .. } => unreachable!("handled above"),
         Mode::Sample { event } => {
             writeln!(out, "{}", event.example.trim_end())?;
             ExitStatus::Valid

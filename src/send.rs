@@ -1,0 +1,307 @@
+//! `jerahook send`: replays payloads at a handler the way VCS posts them, one JSON body per
+//! request, and reports how the handler answered.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use futures_util::StreamExt;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use serde::Serialize;
+
+use crate::catalog::Event;
+use crate::cli::Format;
+use crate::exit::ExitStatus;
+use crate::inputs::Input;
+use crate::latency::Latencies;
+use crate::listen::{body_start, error_chain, install_crypto};
+use crate::reader::{Piece, Splitter};
+use crate::render::{self, Style};
+use crate::report::Record;
+use crate::schemas::SchemaSet;
+use crate::validate::{self, Options};
+
+/// How `send` behaves, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub to: reqwest::Url,
+    /// Extra headers on every request.
+    pub headers: HeaderMap,
+    /// Do not send payloads that fail their schema.
+    pub skip_invalid: bool,
+    /// Send only these events (all when empty).
+    pub events: Vec<&'static Event>,
+    /// Requests in flight at once; 1 keeps the input order on the wire.
+    pub concurrency: usize,
+    /// Requests started per second at most.
+    pub rate: Option<f64>,
+    pub timeout: Duration,
+    pub format: Format,
+    pub options: Options,
+    pub style: Style,
+}
+
+/// What happened to one payload.
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    #[serde(flatten)]
+    pub record: Record,
+    /// Whether it was sent (invalid ones are not, with `--skip-invalid`).
+    pub sent: bool,
+    /// The handler's status, or null when it did not answer.
+    pub status: Option<u16>,
+    pub latency_ms: Option<f64>,
+    /// The start of the handler's body, or why there is none.
+    pub response: Option<String>,
+    /// `unreachable`, `timeout` or `failed` when the request did not complete.
+    pub error: Option<String>,
+}
+
+/// One payload read from the inputs.
+struct Job {
+    record: Record,
+    body: Vec<u8>,
+}
+
+/// Sends every payload of `inputs` and prints each outcome, then the summary. Payloads are
+/// read on their own thread as they arrive (`tail -f capture | jerahook send` works).
+pub fn run(
+    inputs: Vec<Input>,
+    settings: &Settings,
+    schemas: &SchemaSet,
+    err_style: Style,
+) -> Result<ExitStatus> {
+    install_crypto();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the HTTP runtime")?;
+    let (jobs_tx, jobs_rx) = tokio::sync::mpsc::channel(256);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_jobs(inputs, settings, schemas, &jobs_tx));
+        let status = runtime.block_on(send_all(jobs_rx, settings, err_style));
+        let read = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the input reader stopped unexpectedly"))?;
+        // A read error stops the run: what was read has been sent and reported.
+        read?;
+        status
+    })
+}
+
+async fn send_all(
+    jobs: tokio::sync::mpsc::Receiver<Job>,
+    settings: &Settings,
+    err_style: Style,
+) -> Result<ExitStatus> {
+    let client = reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .build()
+        .context("building the HTTP client")?;
+    let jobs = futures_util::stream::unfold(jobs, |mut jobs| async move {
+        jobs.recv().await.map(|job| (job, jobs))
+    });
+    // `then` runs one at a time, so the lock only hands the interval from one job to the next.
+    let pacing = std::sync::Arc::new(tokio::sync::Mutex::new(settings.rate.map(|rate| {
+        let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        interval
+    })));
+    let results = jobs
+        .then(|job| {
+            let pacing = std::sync::Arc::clone(&pacing);
+            async move {
+                if let Some(interval) = pacing.lock().await.as_mut() {
+                    interval.tick().await;
+                }
+                job
+            }
+        })
+        .map(|job| send_one(&client, settings, job))
+        .buffered(settings.concurrency.max(1));
+    let mut results = std::pin::pin!(results);
+    let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
+    let mut latencies = Latencies::default();
+    let (mut failures, mut unreachable, mut not_ok, mut skipped) = (0, 0, 0, 0);
+    let mut out = std::io::stdout().lock();
+    while let Some(outcome) = results.next().await {
+        if outcome.sent {
+            match (outcome.status, outcome.error.as_deref()) {
+                (Some(status), _) => {
+                    *statuses.entry(status.to_string()).or_default() += 1;
+                    not_ok += usize::from(!(200..300).contains(&status));
+                }
+                (None, Some("unreachable")) => {
+                    unreachable += 1;
+                    failures += 1;
+                }
+                (None, _) => failures += 1,
+            }
+            if let Some(ms) = outcome.latency_ms {
+                latencies.add(Duration::from_secs_f64(ms / 1000.0));
+            }
+        } else {
+            skipped += 1;
+        }
+        let mut line = Vec::new();
+        match settings.format {
+            Format::Json => {
+                serde_json::to_writer(&mut line, &outcome)?;
+                line.push(b'\n');
+            }
+            Format::Text => render::send_line(&mut line, &outcome, settings.style)?,
+        }
+        out.write_all(&line)?;
+        out.flush()?;
+    }
+    drop(out);
+    let summary = render::SendSummary {
+        statuses: &statuses,
+        failures,
+        skipped,
+        p50: latencies.percentile(50.0),
+        p95: latencies.percentile(95.0),
+        max: latencies.max(),
+    };
+    render::send_summary(&mut std::io::stderr().lock(), &summary, err_style)?;
+    Ok(if unreachable > 0 && statuses.is_empty() {
+        // Nothing got through at all: the URL is wrong or the handler is down.
+        render::error(
+            &mut std::io::stderr().lock(),
+            &format!("{}: no request reached the handler", settings.to),
+            err_style,
+        )?;
+        ExitStatus::Error
+    } else if failures > 0 || not_ok > 0 {
+        ExitStatus::Invalid
+    } else {
+        ExitStatus::Valid
+    })
+}
+
+/// Reads and judges every payload, passing on those `--events` selects, until the inputs end
+/// or the sender stops listening.
+fn read_jobs(
+    inputs: Vec<Input>,
+    settings: &Settings,
+    schemas: &SchemaSet,
+    jobs: &tokio::sync::mpsc::Sender<Job>,
+) -> Result<()> {
+    for input in inputs {
+        let source = input.name();
+        let reader = input.open().with_context(|| source.clone())?;
+        for (index, piece) in Splitter::new(reader).enumerate() {
+            let piece = piece.with_context(|| source.clone())?;
+            let body = match &piece {
+                Piece::Value { bytes, .. } => bytes.clone(),
+                _ => Vec::new(),
+            };
+            let (record, _) = validate::judge(piece, &source, index, schemas, settings.options)?;
+            let selected = settings.events.is_empty()
+                || record
+                    .event
+                    .as_deref()
+                    .is_some_and(|id| settings.events.iter().any(|event| event.id == id));
+            if selected && jobs.blocking_send(Job { record, body }).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn send_one(client: &reqwest::Client, settings: &Settings, job: Job) -> Outcome {
+    let mut outcome = Outcome {
+        record: job.record,
+        sent: false,
+        status: None,
+        latency_ms: None,
+        response: None,
+        error: None,
+    };
+    // Text that is not JSON at all is never sent: VCS never posts it.
+    if job.body.is_empty() || (settings.skip_invalid && !outcome.record.valid) {
+        return outcome;
+    }
+    outcome.sent = true;
+    let started = Instant::now();
+    let result = client
+        .post(settings.to.clone())
+        .headers(settings.headers.clone())
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .body(job.body)
+        .send()
+        .await;
+    let answered = match result {
+        Ok(response) => {
+            let status = response.status();
+            response.bytes().await.map(|bytes| (status, bytes))
+        }
+        Err(error) => Err(error),
+    };
+    outcome.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+    match answered {
+        Ok((status, bytes)) => {
+            outcome.status = Some(status.as_u16());
+            outcome.response = Some(body_start(&bytes));
+        }
+        Err(error) => {
+            let kind = if error.is_timeout() {
+                "timeout"
+            } else if error.is_connect() {
+                "unreachable"
+            } else {
+                "failed"
+            };
+            outcome.error = Some(kind.into());
+            outcome.response = Some(error_chain(&error));
+        }
+    }
+    outcome
+}
+
+/// `--header 'Name: value'` as a header.
+pub fn parse_header(text: &str) -> Result<(reqwest::header::HeaderName, HeaderValue)> {
+    let (name, value) = text
+        .split_once(':')
+        .with_context(|| format!("--header {text:?}: expected 'Name: value'"))?;
+    let name = reqwest::header::HeaderName::from_bytes(name.trim().as_bytes())
+        .with_context(|| format!("--header {text:?}: not a header name"))?;
+    let value = HeaderValue::from_str(value.trim())
+        .with_context(|| format!("--header {text:?}: not a header value"))?;
+    Ok((name, value))
+}
+
+/// `--rate 50/s` (or `50`) as requests per second.
+pub fn parse_rate(text: &str) -> Result<f64> {
+    let number = text.strip_suffix("/s").unwrap_or(text);
+    match number.trim().parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => anyhow::bail!("--rate {text:?}: expected requests per second, such as 50/s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_and_rates_parse_or_say_why_not() {
+        let (name, value) = parse_header("X-Env:  staging").unwrap();
+        assert_eq!(
+            (name.as_str(), value.to_str().unwrap()),
+            ("x-env", "staging")
+        );
+        assert!(
+            parse_header("no colon")
+                .unwrap_err()
+                .to_string()
+                .contains("expected 'Name: value'")
+        );
+        assert_eq!(parse_rate("50/s").unwrap(), 50.0);
+        assert_eq!(parse_rate("0.5").unwrap(), 0.5);
+        assert!(parse_rate("0/s").is_err());
+        assert!(parse_rate("fast").is_err());
+    }
+}
