@@ -261,7 +261,6 @@ mod tests {
             panic!()
         };
         assert_eq!(send.headers, ["A: b", "C: d"]);
-        assert_eq!(cli.schemas, Some(PathBuf::from("s")));
     }
 
     #[test]
