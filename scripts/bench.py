@@ -140,11 +140,62 @@ def table(title, rows, payloads, size, reference):
               f"{size / 1e6 / seconds:,.0f} | {peak:,.0f} | {ratio} |")
 
 
+def vm(pid, field):
+    """A memory figure of a running process from /proc, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def listen_bench(jerahook, payloads):
+    """`listen --save` on loopback, driven by `send --concurrency 16`."""
+    corpus_tool = ROOT / "target" / "release" / "examples" / "corpus"
+    corpus = WORK / f"listen-{payloads}.ndjson"
+    run([corpus_tool, "ndjson", str(payloads), corpus])
+    save = WORK / "listen-save.ndjson"
+    save.unlink(missing_ok=True)
+    server = subprocess.Popen(
+        [jerahook, "listen", "--addr", "127.0.0.1:0", "--save", str(save), "--format", "json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    banner = server.stderr.readline()
+    url = "http://" + banner.split("http://")[1].split()[0]
+    rss = [vm(server.pid, "VmRSS")]
+    started = time.perf_counter()
+    sender = subprocess.Popen(
+        [jerahook, "send", str(corpus), "--to", url, "--concurrency", "16", "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    latencies, statuses = [], {}
+    for line in sender.stdout:
+        record = __import__("json").loads(line)
+        if record.get("latency_ms") is not None:
+            latencies.append(record["latency_ms"])
+        statuses[record.get("status")] = statuses.get(record.get("status"), 0) + 1
+        if len(latencies) % max(payloads // 4, 1) == 0:
+            rss.append(vm(server.pid, "VmRSS"))
+    sender.wait()
+    seconds = time.perf_counter() - started
+    rss.append(vm(server.pid, "VmRSS"))
+    peak = vm(server.pid, "VmHWM")
+    server.send_signal(__import__("signal").SIGINT)
+    server.wait()
+    saved = sum(1 for _ in open(save))
+    latencies.sort()
+    pick = lambda p: latencies[min(len(latencies) - 1, max(0, int(round(p / 100 * len(latencies))) - 1))]
+    print(f"\n### (e) listen --save on loopback, driven by send --concurrency 16\n")
+    print(f"{payloads:,} mixed payloads in {seconds:.2f} s: {payloads / seconds:,.0f} payloads/s; "
+          f"latency p50 {pick(50):.2f} ms, p99 {pick(99):.2f} ms (seen by the sender); "
+          f"statuses {statuses}; {saved:,} lines saved; listen RSS over the run "
+          f"{' → '.join(f'{r:.0f}' for r in rss)} MB, peak {peak:.0f} MB")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--payloads", type=int, default=200_000, help="payloads in the NDJSON corpus")
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (the median is shown)")
     parser.add_argument("--big-gb", type=float, default=1.0, help="size of the memory test capture; 0 skips it")
+    parser.add_argument("--listen-payloads", type=int, default=20_000,
+                        help="payloads sent to `listen` in the HTTP benchmark; 0 skips it")
     parser.add_argument("--no-install", action="store_true", help="do not install missing peers")
     args = parser.parse_args()
 
@@ -201,6 +252,9 @@ def main():
         ]
         table(f"(c) {big.stat().st_size / 1e9:.2f} GB NDJSON capture (1 run)", rows, payloads,
               big.stat().st_size, f"jerahook validate (-j{CORES})")
+
+    if args.listen_payloads > 0:
+        listen_bench(jerahook, args.listen_payloads)
 
     small = ROOT / "samples" / "clients.create.json"
     seconds, peak = measure([jerahook, "validate", str(small)], max(args.runs, 20))

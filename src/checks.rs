@@ -17,7 +17,8 @@ pub const EARLIEST_PLAUSIBLE: i64 = 946_684_800;
 
 /// The warnings for one parsed payload (an object), given the event it names, if known, and
 /// the time now in seconds since the epoch.
-pub fn warnings(payload: &Value, event: Option<&Event>, now: i64) -> Vec<Issue> {
+/// With `redact`, messages name fields but not the values under `data`.
+pub fn warnings(payload: &Value, event: Option<&Event>, now: i64, redact: bool) -> Vec<Issue> {
     let mut found = Vec::new();
     let Some(top) = payload.as_object() else {
         return found;
@@ -56,12 +57,12 @@ pub fn warnings(payload: &Value, event: Option<&Event>, now: i64) -> Vec<Issue> 
     }
     if let Some(event) = event {
         if data_is_entity(event) {
-            id_mismatch(payload, &mut found);
+            id_mismatch(payload, redact, &mut found);
         }
     }
     for pointer in ["/data/queue/stats"] {
         if let Some(stats) = payload.pointer(pointer) {
-            counters(stats, pointer, &mut found);
+            counters(stats, pointer, redact, &mut found);
         }
     }
     found
@@ -80,7 +81,7 @@ fn data_is_entity(event: &Event) -> bool {
     }
 }
 
-fn id_mismatch(payload: &Value, found: &mut Vec<Issue>) {
+fn id_mismatch(payload: &Value, redact: bool, found: &mut Vec<Issue>) {
     let (Some(id), Some(object_id)) = (
         payload.pointer("/data/id"),
         payload.pointer("/event/object_id"),
@@ -92,7 +93,11 @@ fn id_mismatch(payload: &Value, found: &mut Vec<Issue>) {
             found.push(Issue::new(
                 Code::IdMismatch,
                 "/data/id",
-                format!("data.id is {id} but event.object_id is {object_id}: which entity is this about?"),
+                if redact {
+                    "data.id differs from event.object_id: which entity is this about?".to_string()
+                } else {
+                    format!("data.id is {id} but event.object_id is {object_id}: which entity is this about?")
+                },
             ));
         }
     }
@@ -108,7 +113,7 @@ fn as_id(value: &Value) -> Option<u64> {
 }
 
 /// Rows that succeeded, failed or were duplicates are each among the rows processed.
-fn counters(stats: &Value, pointer: &str, found: &mut Vec<Issue>) {
+fn counters(stats: &Value, pointer: &str, redact: bool, found: &mut Vec<Issue>) {
     let count = |name: &str| stats.get(name).and_then(Value::as_u64);
     let Some(processed) = count("processed") else {
         return;
@@ -119,7 +124,11 @@ fn counters(stats: &Value, pointer: &str, found: &mut Vec<Issue>) {
                 found.push(Issue::new(
                     Code::InconsistentCounters,
                     format!("{pointer}/{part}"),
-                    format!("{part} ({value}) is greater than processed ({processed})"),
+                    if redact {
+                        format!("{part} is greater than processed")
+                    } else {
+                        format!("{part} ({value}) is greater than processed ({processed})")
+                    },
                 ));
             }
         }
@@ -210,7 +219,12 @@ mod tests {
     fn the_samples_raise_no_warning() {
         for event in crate::catalog::EVENTS {
             let payload: Value = serde_json::from_str(event.example).unwrap();
-            assert_eq!(warnings(&payload, Some(event), NOW), [], "{}", event.id);
+            assert_eq!(
+                warnings(&payload, Some(event), NOW, false),
+                [],
+                "{}",
+                event.id
+            );
         }
     }
 
@@ -218,7 +232,7 @@ mod tests {
     fn an_id_that_is_not_the_object_id() {
         let (mut payload, event) = sample("accounting.charges.create");
         payload["data"]["id"] = json!(2221);
-        let found = warnings(&payload, Some(event), NOW);
+        let found = warnings(&payload, Some(event), NOW, false);
         assert_eq!(codes(&found), [(Code::IdMismatch, "/data/id".into())]);
         assert_eq!(
             found[0].message,
@@ -226,7 +240,7 @@ mod tests {
         );
         // An import's object_id is the queue id: no data.id to compare.
         let (payload, event) = sample("importd.process_success");
-        assert!(warnings(&payload, Some(event), NOW).is_empty());
+        assert!(warnings(&payload, Some(event), NOW, false).is_empty());
     }
 
     #[test]
@@ -234,11 +248,11 @@ mod tests {
         let (mut payload, event) = sample("clients.create");
         payload["event"]["dt"] = json!("2027-01-15T08:03:00Z");
         assert!(
-            warnings(&payload, Some(event), NOW).is_empty(),
+            warnings(&payload, Some(event), NOW, false).is_empty(),
             "within skew"
         );
         payload["event"]["dt"] = json!("2027-02-15T08:00:00Z");
-        let found = warnings(&payload, Some(event), NOW);
+        let found = warnings(&payload, Some(event), NOW, false);
         assert_eq!(codes(&found), [(Code::FutureDt, "/event/dt".into())]);
         assert!(
             found[0].message.contains("in 1 month"),
@@ -247,7 +261,7 @@ mod tests {
         );
         payload["event"]["dt"] = json!("1970-01-01T00:00:00Z");
         assert_eq!(
-            codes(&warnings(&payload, Some(event), NOW)),
+            codes(&warnings(&payload, Some(event), NOW, false)),
             [(Code::AncientDt, "/event/dt".into())]
         );
     }
@@ -256,7 +270,7 @@ mod tests {
     fn counters_that_contradict_each_other() {
         let (mut payload, event) = sample("importd.process_failed");
         payload["data"]["queue"]["stats"]["errors"] = json!(20_000);
-        let found = warnings(&payload, Some(event), NOW);
+        let found = warnings(&payload, Some(event), NOW, false);
         assert_eq!(
             codes(&found),
             [(
@@ -275,7 +289,7 @@ mod tests {
         let (mut payload, event) = sample("clients.archive");
         payload["signature"] = json!("abc");
         assert_eq!(
-            codes(&warnings(&payload, Some(event), NOW)),
+            codes(&warnings(&payload, Some(event), NOW, false)),
             [(Code::ExtraTopLevelKey, "/signature".into())]
         );
     }

@@ -64,7 +64,7 @@ fn walk_duplicates(
     }
     match text.get(at)? {
         b'{' => {
-            let mut keys: Vec<String> = Vec::new();
+            let mut keys = std::collections::HashSet::new();
             let mut i = skip_ws(text, at + 1);
             if text.get(i) == Some(&b'}') {
                 return Some(i + 1);
@@ -85,7 +85,7 @@ fn walk_duplicates(
                     });
                 }
                 let child = format!("{pointer}/{}", escape_token(&key));
-                keys.push(key);
+                keys.insert(key);
                 i = walk_duplicates(text, i, child, found, depth + 1)?;
                 i = skip_ws(text, i);
                 match text.get(i)? {

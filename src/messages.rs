@@ -91,6 +91,11 @@ pub fn describe(error: &ValidationError<'_>, redact: bool) -> String {
         ValidationErrorKind::MaxItems { limit: 0 } => {
             format!("expected {{}} or [], found {}", found_value)
         }
+        // Generic messages quote the value: not when redacting.
+        _ if redact => format!(
+            "{found_value} fails the schema keyword at {}",
+            error.schema_path()
+        ),
         _ => error.to_string(),
     }
 }

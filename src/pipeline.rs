@@ -8,15 +8,17 @@
 //! few batches however long the input is and however unevenly the work is spread.
 
 use std::collections::BTreeMap;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use serde_json::Value;
 
 use crate::codes::Code;
 use crate::inputs::{self, Input};
-use crate::reader::{Piece, Splitter};
+use crate::reader::{Piece, Splitter, Step};
 use crate::report::{Issue, Record};
 use crate::schemas::SchemaSet;
 use crate::validate::{self, Options};
@@ -130,6 +132,7 @@ fn run_on<R: Render>(
     // Enough batches in flight to keep every worker busy while the sink catches up. The work
     // queue holds them all, so the reader, holding a ticket, never blocks on it.
     let tickets = jobs * 3;
+    let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (work_tx, work_rx) = sync_channel::<(u64, Batch)>(tickets);
         let work_rx = Arc::new(Mutex::new(work_rx));
@@ -141,12 +144,17 @@ fn run_on<R: Render>(
         for _ in 0..jobs {
             let done_tx = done_tx.clone();
             let work_rx = Arc::clone(&work_rx);
-            scope.spawn(move || worker(work, &work_rx, done_tx));
+            let stop = &stop;
+            scope.spawn(move || worker(work, &work_rx, done_tx, stop));
         }
         drop(done_tx);
-        let reader = scope.spawn(move || read_with_tickets(inputs, &ticket_rx, &work_tx));
+        // The reader is not scoped: blocked on a silent pipe, it must not keep the run alive
+        // once the output has gone (`tail -f capture | jerahook validate | head`).
+        let reader = std::thread::spawn(move || read_with_tickets(inputs, &ticket_rx, &work_tx));
+        // However this closure ends, the workers stop.
+        let _stop_workers = StopOnDrop(&stop);
         // Results arrive in any order; they leave in input order. Returning early (the sink
-        // failed) drops the receivers and the tickets, which stops the workers and the reader.
+        // failed) drops the receivers and the tickets, which stops the reader at its next batch.
         let mut waiting = BTreeMap::new();
         let mut next = 0;
         for (seq, done) in done_rx {
@@ -164,17 +172,37 @@ fn run_on<R: Render>(
     })
 }
 
+/// Raises the flag when dropped.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 fn worker<R: Render>(
     work: &Work<'_, R>,
     work_rx: &Mutex<Receiver<(u64, Batch)>>,
     done_tx: SyncSender<(u64, Result<Done>)>,
+    stop: &AtomicBool,
 ) {
+    // Waits in short slices, so that a raised stop flag ends the worker even while the reader
+    // (which holds the sending side) waits on a silent input.
+    const SLICE: Duration = Duration::from_millis(50);
     loop {
-        let next = work_rx
-            .lock()
-            .map_err(|_| ())
-            .and_then(|rx| rx.recv().map_err(|_| ()));
-        let Ok((seq, batch)) = next else { return };
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let next = match work_rx.lock() {
+            Ok(rx) => rx.recv_timeout(SLICE),
+            Err(_) => return,
+        };
+        let (seq, batch) = match next {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         if done_tx.send((seq, work.run(batch))).is_err() {
             return;
         }
@@ -229,7 +257,8 @@ fn read(inputs: Vec<Input>, mut send: impl FnMut(Batch) -> Result<()>) -> Result
         let mut index = 0;
         let mut consumed = 0;
         loop {
-            match splitter.next() {
+            let mut pause = false;
+            match splitter.step() {
                 None => {
                     if index == 0 {
                         batch.items.push(Item::Empty(source.clone()));
@@ -243,7 +272,9 @@ fn read(inputs: Vec<Input>, mut send: impl FnMut(Batch) -> Result<()>) -> Result
                     )));
                     break;
                 }
-                Some(Ok(piece)) => {
+                // The next read may wait on a pipe: what has been read moves on first.
+                Some(Ok(Step::WouldRead)) => pause = may_block,
+                Some(Ok(Step::Piece(piece))) => {
                     piece_bytes += piece.len();
                     batch.items.push(Item::Piece {
                         source: source.clone(),
@@ -255,7 +286,7 @@ fn read(inputs: Vec<Input>, mut send: impl FnMut(Batch) -> Result<()>) -> Result
             }
             let full = batch.items.len() >= BATCH_PIECES || piece_bytes >= BATCH_BYTES;
             // Files never make the reader wait: their batches fill up, across files too.
-            if full || (may_block && splitter.at_buffer_end()) {
+            if full || (pause && !batch.items.is_empty()) {
                 batch.bytes += splitter.consumed() - consumed;
                 consumed = splitter.consumed();
                 send(std::mem::replace(

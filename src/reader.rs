@@ -56,9 +56,11 @@ pub struct Splitter<R> {
     done: bool,
     /// Bytes consumed from the reader so far.
     consumed: u64,
-    /// The last piece used up what the reader had buffered: the next one needs a read, which
-    /// on a pipe may wait for the writer.
-    at_buffer_end: bool,
+    /// Everything the reader had buffered has been used: the next bytes need a read, which on
+    /// a pipe may wait for the writer.
+    exhausted: bool,
+    /// A piece was returned since the last read.
+    yielded: bool,
 }
 
 impl Piece {
@@ -90,6 +92,12 @@ struct Scanner {
     after_cr: bool,
     at_line_start: bool,
     start: Position,
+    /// The open document's first line has ended...
+    first_line_ended: bool,
+    /// ...and held more than its opening bracket: an NDJSON line, which a `{` in the first
+    /// column of a later line cuts short. A pretty-printed document (`{` alone on its first
+    /// line) is never cut: its nested objects may start in the first column.
+    first_line_content: bool,
     buf: Vec<u8>,
     stray: String,
 }
@@ -102,18 +110,14 @@ impl<R: BufRead> Splitter<R> {
             checked_bom: false,
             done: false,
             consumed: 0,
-            at_buffer_end: true,
+            exhausted: true,
+            yielded: false,
         }
     }
 
     /// Bytes consumed from the reader so far.
     pub fn consumed(&self) -> u64 {
         self.consumed
-    }
-
-    /// Whether the next piece needs a read from the underlying reader (which may block).
-    pub fn at_buffer_end(&self) -> bool {
-        self.at_buffer_end
     }
 
     /// Skips a UTF-8 byte order mark; names the encoding a UTF-16 or UTF-32 one announces.
@@ -152,6 +156,8 @@ impl Scanner {
             after_cr: false,
             at_line_start: true,
             start: Position { line: 1, column: 1 },
+            first_line_ended: false,
+            first_line_content: false,
             buf: Vec::new(),
             stray: String::new(),
         }
@@ -159,6 +165,8 @@ impl Scanner {
 
     fn begin(&mut self, state: State) {
         self.state = state;
+        self.first_line_ended = false;
+        self.first_line_content = false;
         self.start = Position {
             line: self.line,
             column: self.column,
@@ -243,6 +251,11 @@ impl Scanner {
             }
             State::Nested => {
                 let line_break = byte == b'\n' || byte == b'\r';
+                if line_break {
+                    self.first_line_ended = true;
+                } else if !self.first_line_ended && !matches!(byte, b' ' | b'\t') {
+                    self.first_line_content = true;
+                }
                 if self.in_string {
                     if line_break {
                         // Strings cannot hold a raw line break: the string is broken, and the
@@ -263,7 +276,7 @@ impl Scanner {
                     self.buf.push(byte);
                     return (None, true);
                 }
-                if self.at_line_start && byte == b'{' {
+                if self.at_line_start && byte == b'{' && self.first_line_content {
                     // A new document in the first column while this one is open: this one
                     // was cut short.
                     return (Some(self.take_value()), false);
@@ -290,7 +303,7 @@ impl Scanner {
                     // Not a number or literal after all (`not json`): stray text, to the end
                     // of the line, reported once.
                     self.state = State::Stray;
-                    self.stray = self.buf.drain(..).map(printable).collect();
+                    self.stray = stray_text(&mut self.buf);
                     self.feed(byte)
                 }
                 _ => {
@@ -330,6 +343,9 @@ impl Scanner {
 
     /// Takes a run `quiet_run` found: the bytes join the piece, the column moves past them.
     fn take_run(&mut self, run: &[u8]) {
+        if !self.first_line_ended && run.iter().any(|b| !matches!(b, b' ' | b'\t')) {
+            self.first_line_content = true;
+        }
         self.buf.extend_from_slice(run);
         self.column += run.iter().filter(|&&b| !is_continuation(b)).count();
         self.after_cr = false;
@@ -341,7 +357,7 @@ impl Scanner {
             State::Idle => None,
             State::Stray => Some(self.take_stray()),
             State::Scalar if !is_scalar(&self.buf) => {
-                self.stray = self.buf.drain(..).map(printable).collect();
+                self.stray = stray_text(&mut self.buf);
                 Some(self.take_stray())
             }
             State::Nested | State::Scalar => Some(self.take_value()),
@@ -376,21 +392,86 @@ fn printable(byte: u8) -> char {
     }
 }
 
-/// Whether a top-level token is a JSON literal or has the shape of a number.
+/// Whether a top-level token is a JSON literal or a JSON number
+/// (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`).
 fn is_scalar(token: &[u8]) -> bool {
-    matches!(token, b"true" | b"false" | b"null")
-        || (token
-            .first()
-            .is_some_and(|b| *b == b'-' || b.is_ascii_digit())
-            && token
-                .iter()
-                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')))
+    if matches!(token, b"true" | b"false" | b"null") {
+        return true;
+    }
+    let digits = |at: usize| {
+        token[at.min(token.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let mut at = usize::from(token.first() == Some(&b'-'));
+    let int = digits(at);
+    if int == 0 || (int > 1 && token[at] == b'0') {
+        return false;
+    }
+    at += int;
+    if token.get(at) == Some(&b'.') {
+        let fraction = digits(at + 1);
+        if fraction == 0 {
+            return false;
+        }
+        at += 1 + fraction;
+    }
+    if matches!(token.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(token.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let exponent = digits(at);
+        if exponent == 0 {
+            return false;
+        }
+        at += exponent;
+    }
+    at == token.len()
+}
+
+/// A token that turned out not to be JSON, as stray text, shortened like any.
+fn stray_text(token: &mut Vec<u8>) -> String {
+    let mut text: String = token
+        .iter()
+        .take(STRAY_KEEP)
+        .map(|&b| printable(b))
+        .collect();
+    if token.len() > STRAY_KEEP {
+        text.push('…');
+    }
+    token.clear();
+    text
+}
+
+/// What the splitter does next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A piece of input.
+    Piece(Piece),
+    /// Pieces have been returned and the next one needs a read, which on a pipe may wait for
+    /// the writer: the moment to pass on what has been read so far.
+    WouldRead,
 }
 
 impl<R: BufRead> Iterator for Splitter<R> {
     type Item = io::Result<Piece>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.step()? {
+                Ok(Step::WouldRead) => continue,
+                Ok(Step::Piece(piece)) => return Some(Ok(piece)),
+                Err(error) => return Some(Err(error)),
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Splitter<R> {
+    /// The next piece, or [`Step::WouldRead`] once before a read that follows returned pieces.
+    pub fn step(&mut self) -> Option<io::Result<Step>> {
         if self.done {
             return None;
         }
@@ -399,7 +480,7 @@ impl<R: BufRead> Iterator for Splitter<R> {
                 Ok(None) => {}
                 Ok(Some(encoding)) => {
                     self.done = true;
-                    return Some(Ok(Piece::NotUtf8 { encoding }));
+                    return Some(Ok(Step::Piece(Piece::NotUtf8 { encoding })));
                 }
                 Err(error) => {
                     self.done = true;
@@ -408,6 +489,10 @@ impl<R: BufRead> Iterator for Splitter<R> {
             }
         }
         loop {
+            if self.exhausted && self.yielded {
+                self.yielded = false;
+                return Some(Ok(Step::WouldRead));
+            }
             let chunk = match self.reader.fill_buf() {
                 Ok(chunk) => chunk,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
@@ -418,8 +503,7 @@ impl<R: BufRead> Iterator for Splitter<R> {
             };
             if chunk.is_empty() {
                 self.done = true;
-                self.at_buffer_end = true;
-                return self.scanner.finish().map(Ok);
+                return self.scanner.finish().map(|piece| Ok(Step::Piece(piece)));
             }
             let mut used = 0;
             while used < chunk.len() {
@@ -444,12 +528,14 @@ impl<R: BufRead> Iterator for Splitter<R> {
                         self.scanner.advance(chunk[used]);
                         used += 1;
                     }
-                    self.at_buffer_end = used == chunk.len();
+                    self.exhausted = used == chunk.len();
+                    self.yielded = true;
                     self.reader.consume(used);
                     self.consumed += used as u64;
-                    return Some(Ok(piece));
+                    return Some(Ok(Step::Piece(piece)));
                 }
             }
+            self.exhausted = true;
             self.reader.consume(used);
             self.consumed += used as u64;
         }
@@ -582,6 +668,33 @@ mod tests {
     }
 
     #[test]
+    fn pretty_json_with_nested_objects_in_the_first_column_is_one_document() {
+        // `json.dumps(indent=0)`: nothing is indented, nested objects start in column 1.
+        let pieces = split("{\n\"event\": {\n\"a\": 1\n},\n\"data\": [\n{\n\"b\": 2\n}\n]\n}\n{\"c\": 3}");
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[1], (11, 1, "{\"c\": 3}".into()));
+    }
+
+    #[test]
+    fn a_log_line_is_one_piece_of_stray_text_shortened() {
+        let pieces = split(&format!("2024-01-01 12:00:00 INFO {{\"a\":1}}\nt{}\n{{}}", "x".repeat(300)));
+        assert_eq!(pieces.len(), 3);
+        assert_eq!(pieces[0].2, "stray:2024-01-01 12:00:00 INFO {\"a\":1}");
+        assert!(pieces[1].2.chars().count() < 70 && pieces[1].2.ends_with('…'), "{}", pieces[1].2);
+        assert_eq!(pieces[2].2, "{}");
+    }
+
+    #[test]
+    fn json_numbers_are_told_from_look_alikes() {
+        for good in ["0", "-0", "12", "1.5", "-1e9", "2E+3", "0.25e-2"] {
+            assert!(is_scalar(good.as_bytes()), "{good}");
+        }
+        for bad in ["01", "1.", ".5", "1e", "2024-01-01", "12:00", "--1", "+1", "nul"] {
+            assert!(!is_scalar(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
     fn stray_text_is_reported_to_the_end_of_its_line() {
         assert_eq!(
             split("hello world {}\n{}"),
@@ -632,6 +745,34 @@ mod tests {
                 encoding: "UTF-32LE"
             }]
         );
+    }
+
+    #[test]
+    fn would_read_comes_before_a_read_that_follows_pieces() {
+        // A reader that hands out one line per read, like a pipe written line by line.
+        struct Lines(Vec<&'static [u8]>);
+        impl std::io::Read for Lines {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let Some(line) = self.0.first_mut() else {
+                    return Ok(0);
+                };
+                let n = line.len().min(buf.len());
+                buf[..n].copy_from_slice(&line[..n]);
+                *line = &line[n..];
+                if line.is_empty() {
+                    self.0.remove(0);
+                }
+                Ok(n)
+            }
+        }
+        let reader = io::BufReader::new(Lines(vec![b"{\"a\":1}\n{\"b\"", b":2}\n"]));
+        let mut splitter = Splitter::new(reader);
+        let steps: Vec<bool> = std::iter::from_fn(|| splitter.step())
+            .map(|step| matches!(step.unwrap(), Step::WouldRead))
+            .collect();
+        // First piece, then (the rest of the first read being a partial piece) a pause before
+        // the read that completes the second.
+        assert_eq!(steps, [false, true, false, true]);
     }
 
     #[test]

@@ -193,8 +193,8 @@ struct ValidateRender {
 impl pipeline::Render for ValidateRender {
     fn render(&self, record: &Record, _: Option<&Value>, out: &mut Vec<u8>) -> Result<()> {
         match self.format {
+            _ if self.quiet && record.valid => {}
             Format::Json => render::record_json(out, record)?,
-            Format::Text if self.quiet && record.valid => {}
             Format::Text => render::record_text(out, record, self.style)?,
         }
         Ok(())
@@ -214,7 +214,7 @@ impl pipeline::Render for InspectRender {
         let view = inspect::view(
             payload.unwrap_or(&Value::Null),
             record,
-            self.options.now,
+            self.options.now_or_clock(),
             self.all,
             self.options.redact,
         );

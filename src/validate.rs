@@ -33,8 +33,22 @@ pub struct Options {
     pub undocumented: bool,
     /// Describe payload values by type and length only (`--redact`).
     pub redact: bool,
-    /// Seconds since the epoch, for date checks.
-    pub now: i64,
+    /// Seconds since the epoch for date checks; `None` reads the clock for each payload, so a
+    /// long `tail -f` run judges every payload against its own time of arrival.
+    pub now: Option<i64>,
+}
+
+impl Options {
+    /// The time to judge dates against: the one set, or now.
+    pub fn now_or_clock(&self) -> i64 {
+        self.now.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| {
+                    i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+                })
+        })
+    }
 }
 
 /// The verdict on one parsed payload.
@@ -47,6 +61,10 @@ pub struct Verdict {
 }
 
 const EVENTS_ID: &str = "/event/events_id";
+
+/// Errors reported per payload at most; a payload with more says that it has more. A broken
+/// generator can make thousands, and nobody reads past the first screen.
+pub const MAX_ERRORS: usize = 100;
 
 /// Validates one parsed payload against its schema and the catalog. Positions are left for
 /// [`judge`], which has the text.
@@ -114,9 +132,12 @@ pub fn check(payload: &Value, schemas: &SchemaSet, options: Options) -> Result<V
         None => schemas.envelope()?,
     };
     schema_errors(validator, payload, options.redact, &mut verdict.errors);
-    verdict
-        .warnings
-        .extend(checks::warnings(payload, event, options.now));
+    verdict.warnings.extend(checks::warnings(
+        payload,
+        event,
+        options.now_or_clock(),
+        options.redact,
+    ));
     Ok(verdict)
 }
 
@@ -134,7 +155,7 @@ fn schema_errors(validator: &Validator, payload: &Value, redact: bool, errors: &
         return;
     }
     let start = errors.len();
-    for error in validator.iter_errors(payload) {
+    for error in validator.iter_errors(payload).take(MAX_ERRORS + 1) {
         let error = best_match(&error);
         let path = error.instance_path().to_string();
         let redact = redact && path.starts_with("/data");
@@ -142,6 +163,26 @@ fn schema_errors(validator: &Validator, payload: &Value, redact: bool, errors: &
         issue.schema_path = error.evaluation_path().to_string();
         errors.push(issue);
     }
+    if errors.len() - start > MAX_ERRORS {
+        errors.truncate(start + MAX_ERRORS);
+        errors.push(Issue::new(
+            Code::Schema,
+            "",
+            "more errors than these; fix these first and check again",
+        ));
+    }
+    // A value the event pins fails both the pin and the record's list of values: the pin says
+    // it.
+    let pinned: Vec<String> = errors[start..]
+        .iter()
+        .filter(|issue| issue.schema_path.ends_with("/const"))
+        .map(|issue| issue.path.clone())
+        .collect();
+    let mut index = 0;
+    errors.retain(|issue| {
+        index += 1;
+        index <= start || !(issue.schema_path.ends_with("/enum") && pinned.contains(&issue.path))
+    });
     // A date-time of the wrong shape fails both its format and the pattern that stands in for
     // the format elsewhere: one error says it.
     let formats: Vec<String> = errors[start..]
@@ -253,7 +294,14 @@ pub fn judge(
             let mut issue = Issue::new(
                 Code::Json,
                 "",
-                format!("expected a JSON document, found \"{text}\""),
+                if options.redact {
+                    format!(
+                        "expected a JSON document, found {} characters of other text",
+                        text.chars().count()
+                    )
+                } else {
+                    format!("expected a JSON document, found \"{text}\"")
+                },
             );
             place(
                 &mut issue,
@@ -391,11 +439,20 @@ fn place(
         .iter()
         .position(is_break)
         .map_or(bytes.len(), |i| start + i);
-    let text = String::from_utf8_lossy(&bytes[line_start..line_end]).into_owned();
-    let before = String::from_utf8_lossy(&bytes[line_start..start])
-        .chars()
-        .count();
-    let width = String::from_utf8_lossy(&bytes[start..end.clamp(start, line_end)])
+    // Only a window of a long line is kept: a payload on one line may be megabytes long.
+    let from = floor_char(bytes, start.saturating_sub(SNIPPET_BEFORE).max(line_start));
+    let to = floor_char(bytes, (start + SNIPPET_AFTER).min(line_end)).max(start);
+    let mut text = String::new();
+    if from > line_start {
+        text.push('…');
+    }
+    let before =
+        text.chars().count() + String::from_utf8_lossy(&bytes[from..start]).chars().count();
+    text.push_str(&String::from_utf8_lossy(&bytes[from..to]));
+    if to < line_end {
+        text.push('…');
+    }
+    let width = String::from_utf8_lossy(&bytes[start..end.clamp(start, to)])
         .chars()
         .count();
     issue.snippet = Some(Snippet {
@@ -403,6 +460,18 @@ fn place(
         start: before,
         width: width.max(1),
     });
+}
+
+/// How much of a source line a snippet keeps before and after the value (bytes).
+const SNIPPET_BEFORE: usize = 40;
+const SNIPPET_AFTER: usize = 80;
+
+/// `at`, or the start of the UTF-8 character it falls inside.
+fn floor_char(bytes: &[u8], mut at: usize) -> usize {
+    while at > 0 && at < bytes.len() && bytes[at] & 0xC0 == 0x80 {
+        at -= 1;
+    }
+    at
 }
 
 /// `invalid JSON: expected ',' or '}' after an object entry` (the issue carries the position).
@@ -433,7 +502,7 @@ mod tests {
 
     fn options() -> Options {
         Options {
-            now: 1_800_000_000,
+            now: Some(1_800_000_000),
             ..Options::default()
         }
     }
@@ -540,7 +609,7 @@ mod tests {
         assert_eq!((error.line, error.column), (3, 49));
         let snippet = error.snippet.as_ref().unwrap();
         assert_eq!(
-            &snippet.text[snippet.start..snippet.start + snippet.width],
+            snippet.text.chars().skip(snippet.start).take(snippet.width).collect::<String>(),
             "\"34abc\""
         );
     }

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 
 fn options() -> Options {
     Options {
-        now: 1_800_000_000,
+        now: Some(1_800_000_000),
         undocumented: true,
         ..Options::default()
     }
@@ -166,6 +166,42 @@ fn utf16_with_a_bom_is_named() {
         "{:?}",
         messages(&found[0])
     );
+}
+
+#[test]
+fn thousands_of_errors_in_one_payload_stay_cheap_and_readable() {
+    let tags: Vec<u32> = (0..40_000).collect();
+    let mut payload: serde_json::Value = serde_json::from_str(&sample("accounting.charges.create")).unwrap();
+    payload["data"]["tags"] = serde_json::json!(tags);
+    let found = records(payload.to_string().as_bytes());
+    let errors = &found[0].errors;
+    assert_eq!(errors.len(), validate::MAX_ERRORS + 1, "capped, and says so");
+    assert_eq!(errors[0].path, "/data/tags/0");
+    assert!(errors[validate::MAX_ERRORS].message.starts_with("more errors than these"));
+    // Snippets keep a window of the line, not the whole 200 KB line each.
+    for error in errors {
+        if let Some(snippet) = &error.snippet {
+            assert!(snippet.text.len() < 200, "{}", snippet.text.len());
+        }
+    }
+}
+
+#[test]
+fn redaction_leaves_no_data_in_any_message() {
+    let options = Options {
+        redact: true,
+        ..options()
+    };
+    let schemas = SchemaSet::built_in();
+    let text = "\"name\": \"Jane Secret\", \"iban\": \"DE0012345678\"\n{\"event\": {\"dt\": \"2000-01-01T00:00:00Z\", \"events_id\": \"importd.process_success\", \"object_id\": 1}, \"data\": {\"main\": {}, \"queue\": {\"id\": 1, \"dt\": \"2000-01-01T00:00:00Z\", \"object\": \"x\", \"object_id\": 1, \"settings\": {}, \"status\": \"s\", \"stats\": {\"processed\": 7, \"errors\": 987654}}}}\n{\"event\": {\"dt\": \"2000-01-01T00:00:00Z\", \"events_id\": \"clients.update\", \"object_id\": 1}, \"data\": {\"id\": 424242}}";
+    for (index, piece) in Splitter::new(text.as_bytes()).enumerate() {
+        let (record, _) = validate::judge(piece.unwrap(), "-", index, &schemas, options).unwrap();
+        for issue in record.errors.iter().chain(&record.warnings) {
+            for secret in ["Jane", "DE00", "987654", "424242"] {
+                assert!(!issue.message.contains(secret), "{}", issue.message);
+            }
+        }
+    }
 }
 
 #[test]

@@ -194,6 +194,7 @@ fn pinned_values_fail_when_another_value_is_sent() {
         ("accounting.charges.update", "type", "payment"),
         ("clients.subscriptions.activate", "condition", "deactivated"),
         ("clients.subscriptions.deactivate", "condition", "activated"),
+        ("clients.subscriptions.activate", "condition", "paused"),
     ] {
         let mut payload = sample(jerahook::catalog::find(id).unwrap());
         payload["data"][pointer] = json!(wrong);

@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let options = Options {
         allow_unknown: data.first().is_some_and(|b| b & 1 == 1),
         undocumented: true,
-        now: 1_800_000_000,
+        now: Some(1_800_000_000),
         ..Options::default()
     };
     let lines = data.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1;
