@@ -670,17 +670,25 @@ mod tests {
     #[test]
     fn pretty_json_with_nested_objects_in_the_first_column_is_one_document() {
         // `json.dumps(indent=0)`: nothing is indented, nested objects start in column 1.
-        let pieces = split("{\n\"event\": {\n\"a\": 1\n},\n\"data\": [\n{\n\"b\": 2\n}\n]\n}\n{\"c\": 3}");
+        let pieces =
+            split("{\n\"event\": {\n\"a\": 1\n},\n\"data\": [\n{\n\"b\": 2\n}\n]\n}\n{\"c\": 3}");
         assert_eq!(pieces.len(), 2);
         assert_eq!(pieces[1], (11, 1, "{\"c\": 3}".into()));
     }
 
     #[test]
     fn a_log_line_is_one_piece_of_stray_text_shortened() {
-        let pieces = split(&format!("2024-01-01 12:00:00 INFO {{\"a\":1}}\nt{}\n{{}}", "x".repeat(300)));
+        let pieces = split(&format!(
+            "2024-01-01 12:00:00 INFO {{\"a\":1}}\nt{}\n{{}}",
+            "x".repeat(300)
+        ));
         assert_eq!(pieces.len(), 3);
         assert_eq!(pieces[0].2, "stray:2024-01-01 12:00:00 INFO {\"a\":1}");
-        assert!(pieces[1].2.chars().count() < 70 && pieces[1].2.ends_with('…'), "{}", pieces[1].2);
+        assert!(
+            pieces[1].2.chars().count() < 70 && pieces[1].2.ends_with('…'),
+            "{}",
+            pieces[1].2
+        );
         assert_eq!(pieces[2].2, "{}");
     }
 
@@ -689,7 +697,17 @@ mod tests {
         for good in ["0", "-0", "12", "1.5", "-1e9", "2E+3", "0.25e-2"] {
             assert!(is_scalar(good.as_bytes()), "{good}");
         }
-        for bad in ["01", "1.", ".5", "1e", "2024-01-01", "12:00", "--1", "+1", "nul"] {
+        for bad in [
+            "01",
+            "1.",
+            ".5",
+            "1e",
+            "2024-01-01",
+            "12:00",
+            "--1",
+            "+1",
+            "nul",
+        ] {
             assert!(!is_scalar(bad.as_bytes()), "{bad}");
         }
     }

@@ -609,7 +609,12 @@ mod tests {
         assert_eq!((error.line, error.column), (3, 49));
         let snippet = error.snippet.as_ref().unwrap();
         assert_eq!(
-            snippet.text.chars().skip(snippet.start).take(snippet.width).collect::<String>(),
+            snippet
+                .text
+                .chars()
+                .skip(snippet.start)
+                .take(snippet.width)
+                .collect::<String>(),
             "\"34abc\""
         );
     }

@@ -204,7 +204,13 @@ fn quiet_prints_only_what_needs_attention() {
     assert!(!out.contains("✓ tests/fixtures/mixed.ndjson:1 "), "{out}");
     assert!(out.contains("✗ tests/fixtures/mixed.ndjson:2 "), "{out}");
     assert!(!out.contains("✓"), "{out}");
-    let json = stdout_of(cmd().args(["validate", "--quiet", "--format", "json", "tests/fixtures/mixed.ndjson"]));
+    let json = stdout_of(cmd().args([
+        "validate",
+        "--quiet",
+        "--format",
+        "json",
+        "tests/fixtures/mixed.ndjson",
+    ]));
     assert_eq!(json.lines().count(), 3, "{json}");
 }
 

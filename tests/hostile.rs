@@ -171,13 +171,22 @@ fn utf16_with_a_bom_is_named() {
 #[test]
 fn thousands_of_errors_in_one_payload_stay_cheap_and_readable() {
     let tags: Vec<u32> = (0..40_000).collect();
-    let mut payload: serde_json::Value = serde_json::from_str(&sample("accounting.charges.create")).unwrap();
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&sample("accounting.charges.create")).unwrap();
     payload["data"]["tags"] = serde_json::json!(tags);
     let found = records(payload.to_string().as_bytes());
     let errors = &found[0].errors;
-    assert_eq!(errors.len(), validate::MAX_ERRORS + 1, "capped, and says so");
+    assert_eq!(
+        errors.len(),
+        validate::MAX_ERRORS + 1,
+        "capped, and says so"
+    );
     assert_eq!(errors[0].path, "/data/tags/0");
-    assert!(errors[validate::MAX_ERRORS].message.starts_with("more errors than these"));
+    assert!(
+        errors[validate::MAX_ERRORS]
+            .message
+            .starts_with("more errors than these")
+    );
     // Snippets keep a window of the line, not the whole 200 KB line each.
     for error in errors {
         if let Some(snippet) = &error.snippet {
