@@ -66,6 +66,9 @@ const EVENTS_ID: &str = "/event/events_id";
 /// generator can make thousands, and nobody reads past the first screen.
 pub const MAX_ERRORS: usize = 100;
 
+/// The last error of a payload that has more than [`MAX_ERRORS`].
+const MORE_ERRORS: &str = "more errors than these; fix these first and check again";
+
 /// Validates one parsed payload against its schema and the catalog. Positions are left for
 /// [`judge`], which has the text.
 pub fn check(payload: &Value, schemas: &SchemaSet, options: Options) -> Result<Verdict> {
@@ -165,11 +168,7 @@ fn schema_errors(validator: &Validator, payload: &Value, redact: bool, errors: &
     }
     if errors.len() - start > MAX_ERRORS {
         errors.truncate(start + MAX_ERRORS);
-        errors.push(Issue::new(
-            Code::Schema,
-            "",
-            "more errors than these; fix these first and check again",
-        ));
+        errors.push(Issue::new(Code::Schema, "", MORE_ERRORS));
     }
     // A value the event pins fails both the pin and the record's list of values: the pin says
     // it.
@@ -392,9 +391,10 @@ pub fn judge(
         }
     }
     // In the order a reader of the input meets them.
+    // (The note that more errors were left out stays last.)
     verdict
         .errors
-        .sort_by_key(|issue| (issue.line, issue.column));
+        .sort_by_key(|issue| (issue.message == MORE_ERRORS, issue.line, issue.column));
     verdict
         .warnings
         .sort_by_key(|issue| (issue.line, issue.column));
