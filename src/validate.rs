@@ -170,30 +170,25 @@ fn schema_errors(validator: &Validator, payload: &Value, redact: bool, errors: &
         errors.truncate(start + MAX_ERRORS);
         errors.push(Issue::new(Code::Schema, "", MORE_ERRORS));
     }
-    // A value the event pins fails both the pin and the record's list of values: the pin says
-    // it.
-    let pinned: Vec<String> = errors[start..]
+    // A value the event pins fails both the pin and the record's list of values, and a
+    // date-time of the wrong shape both its format and the pattern that stands in for the
+    // format elsewhere: in each case one error says it.
+    drop_shadowed(errors, start, "/const", "/enum");
+    drop_shadowed(errors, start, "/format", "/pattern");
+}
+
+/// Removes, from `errors[start..]`, every error of keyword `loser` at a path where an error of
+/// keyword `winner` already stands.
+fn drop_shadowed(errors: &mut Vec<Issue>, start: usize, winner: &str, loser: &str) {
+    let shadowed: Vec<String> = errors[start..]
         .iter()
-        .filter(|issue| issue.schema_path.ends_with("/const"))
+        .filter(|issue| issue.schema_path.ends_with(winner))
         .map(|issue| issue.path.clone())
         .collect();
     let mut index = 0;
     errors.retain(|issue| {
         index += 1;
-        index <= start || !(issue.schema_path.ends_with("/enum") && pinned.contains(&issue.path))
-    });
-    // A date-time of the wrong shape fails both its format and the pattern that stands in for
-    // the format elsewhere: one error says it.
-    let formats: Vec<String> = errors[start..]
-        .iter()
-        .filter(|issue| issue.schema_path.ends_with("/format"))
-        .map(|issue| issue.path.clone())
-        .collect();
-    let mut index = 0;
-    errors.retain(|issue| {
-        index += 1;
-        index <= start
-            || !(issue.schema_path.ends_with("/pattern") && formats.contains(&issue.path))
+        index <= start || !(issue.schema_path.ends_with(loser) && shadowed.contains(&issue.path))
     });
 }
 
