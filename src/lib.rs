@@ -7,7 +7,9 @@
 //! - `parse` reads each document, `validate` judges it into a `report::Record` (with sentences
 //!   from `messages`, domain checks from `checks`, stable codes from `codes`, and positions in
 //!   the input from `locate`);
+//! - `pipeline` runs reading and judging on one thread or several, keeping input order;
 //! - `inspect` picks out what a person wants to see of a payload;
+//! - `listen` and `send` carry payloads over HTTP (with `latency` for their summaries);
 //! - `render` is the only place that writes output;
 //! - `cli` and `config` read the command line, `run` drives each command, `exit` maps the
 //!   outcome to a process exit code.
