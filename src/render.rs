@@ -48,13 +48,30 @@ impl Style {
 const VALID_MARK: &str = "✓";
 const INVALID_MARK: &str = "✗";
 
-/// `✓ source:line  event  object_id`, then the errors and warnings of an invalid payload.
-pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::Result<()> {
-    let mark = if record.valid {
+/// `✓` or `✗`, coloured.
+fn mark(valid: bool, style: Style) -> String {
+    if valid {
         style.ok(VALID_MARK)
     } else {
         style.bad(INVALID_MARK)
-    };
+    }
+}
+
+/// Counts by name, names aligned: the tail of every summary.
+fn counts(
+    out: &mut impl Write,
+    counts: &std::collections::BTreeMap<String, usize>,
+) -> io::Result<()> {
+    let width = counts.keys().map(String::len).max().unwrap_or(0);
+    for (name, count) in counts {
+        writeln!(out, "  {name:<width$}  {count:>6}")?;
+    }
+    Ok(())
+}
+
+/// `✓ source:line  event  object_id`, then the errors and warnings of an invalid payload.
+pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::Result<()> {
+    let mark = mark(record.valid, style);
     let event = record.event.as_deref().unwrap_or("(no event id)");
     let mut line = format!(
         "{mark} {}  {}",
@@ -182,16 +199,7 @@ pub fn summary(out: &mut impl Write, summary: &Summary, style: Style) -> io::Res
         line.push_str(&style.warn(&warnings));
     }
     writeln!(out, "{line}")?;
-    let width = summary
-        .by_event
-        .keys()
-        .map(|id| id.len())
-        .max()
-        .unwrap_or(0);
-    for (event, count) in &summary.by_event {
-        writeln!(out, "  {event:<width$}  {count:>6}")?;
-    }
-    Ok(())
+    counts(out, &summary.by_event)
 }
 
 /// With `--undocumented`: each event's fields the catalog does not document, and in how many
@@ -222,11 +230,7 @@ pub fn inspection(
     record: &Record,
     style: Style,
 ) -> io::Result<()> {
-    let mark = if view.valid {
-        style.ok(VALID_MARK)
-    } else {
-        style.bad(INVALID_MARK)
-    };
+    let mark = mark(view.valid, style);
     let mut header = format!(
         "{mark} {}",
         style.strong(view.event.as_deref().unwrap_or("(no event id)"))
@@ -364,11 +368,7 @@ pub fn listen_line(
     forwarded: Option<&crate::listen::Forwarded>,
     style: Style,
 ) -> io::Result<()> {
-    let mark = if record.valid {
-        style.ok(VALID_MARK)
-    } else {
-        style.bad(INVALID_MARK)
-    };
+    let mark = mark(record.valid, style);
     let mut line = format!(
         "{} {mark} {}",
         style.dim(&crate::datetime::format_clock(received)),
@@ -435,11 +435,7 @@ pub fn listen_summary(
             crate::latency::format(p99)
         )?;
     }
-    let width = summary.by_event.keys().map(String::len).max().unwrap_or(0);
-    for (event, count) in summary.by_event {
-        writeln!(out, "  {event:<width$}  {count:>6}")?;
-    }
-    Ok(())
+    counts(out, summary.by_event)
 }
 
 /// One payload `send` handled: mark, event, object, the handler's status, latency and answer.
@@ -449,11 +445,7 @@ pub fn send_line(
     style: Style,
 ) -> io::Result<()> {
     let record = &outcome.record;
-    let mark = if record.valid {
-        style.ok(VALID_MARK)
-    } else {
-        style.bad(INVALID_MARK)
-    };
+    let mark = mark(record.valid, style);
     let mut line = format!(
         "{mark} {}  {}",
         style.dim(&format!("{}:{}", record.source, record.line)),
