@@ -549,6 +549,12 @@ pub fn lookup(id: &str) -> Lookup {
     Lookup::Unknown
 }
 
+/// Whether an `--events` list selects a payload with this `events_id`: an empty list selects
+/// every payload.
+pub fn selects(events: &[&Event], id: Option<&str>) -> bool {
+    events.is_empty() || id.is_some_and(|id| events.iter().any(|event| event.id == id))
+}
+
 /// The known event id nearest to `id`, when one is near enough to be a likely typo.
 pub fn suggest(id: &str) -> Option<&'static str> {
     let (best, distance) = EVENTS
@@ -578,6 +584,16 @@ mod tests {
             let payload: serde_json::Value = serde_json::from_str(event.example).unwrap();
             assert_eq!(payload["event"]["events_id"], event.id, "{}", event.id);
         }
+    }
+
+    #[test]
+    fn an_events_list_selects_its_members_and_an_empty_one_everything() {
+        let update = find("clients.update").unwrap();
+        assert!(selects(&[], Some("clients.create")));
+        assert!(selects(&[], None));
+        assert!(selects(&[update], Some("clients.update")));
+        assert!(!selects(&[update], Some("clients.create")));
+        assert!(!selects(&[update], None));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::catalog::Event;
+use crate::catalog::{self, Event};
 use crate::cli::Format;
 use crate::codes::Code;
 use crate::latency::Latencies;
@@ -70,7 +70,6 @@ pub struct Settings {
 pub enum Decision {
     /// `GET /`: a short status.
     Status,
-    Unauthorized,
     NotFound,
     MethodNotAllowed,
     /// The body is not one JSON document.
@@ -84,21 +83,25 @@ pub enum Decision {
     },
 }
 
-/// Decides what a request is. Pure: the body has been read, nothing is sent or written.
+/// Whether a request may be served: it carries the `--token`, if one is set. Asked before
+/// the body is read, so strangers get nothing for free.
+pub fn authorized(settings: &Settings, uri: &Uri, authorization: Option<&str>) -> bool {
+    settings
+        .token
+        .as_deref()
+        .is_none_or(|token| carries_token(uri, authorization, token))
+}
+
+/// Decides what an authorized request is. Pure: the body has been read, nothing is sent or
+/// written.
 pub fn decide(
     settings: &Settings,
     schemas: &SchemaSet,
     method: &Method,
     uri: &Uri,
-    authorization: Option<&str>,
     body: &[u8],
     index: usize,
 ) -> Result<Decision> {
-    if let Some(token) = &settings.token {
-        if !carries_token(uri, authorization, token) {
-            return Ok(Decision::Unauthorized);
-        }
-    }
     if method == Method::GET && uri.path() == "/" {
         return Ok(Decision::Status);
     }
@@ -128,11 +131,7 @@ pub fn decide(
             );
         return Ok(Decision::NotJson(message));
     };
-    let selected = settings.events.is_empty()
-        || record
-            .event
-            .as_deref()
-            .is_some_and(|id| settings.events.iter().any(|event| event.id == id));
+    let selected = catalog::selects(&settings.events, record.event.as_deref());
     Ok(Decision::Payload {
         record: Box::new(record),
         payload,
@@ -356,15 +355,12 @@ async fn handle_request(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
-    // The token is checked before the body is read: strangers get nothing for free.
-    if let Some(token) = &settings.token {
-        if !carries_token(uri, authorization, token) {
-            lock(&server.stats)?.unauthorized += 1;
-            return Ok(reply_json(
-                StatusCode::UNAUTHORIZED,
-                &json!({ "error": "missing or wrong token" }),
-            ));
-        }
+    if !authorized(settings, uri, authorization) {
+        lock(&server.stats)?.unauthorized += 1;
+        return Ok(reply_json(
+            StatusCode::UNAUTHORIZED,
+            &json!({ "error": "missing or wrong token" }),
+        ));
     }
     if declared.is_some_and(|length| length > settings.max_body) {
         lock(&server.stats)?.rejected += 1;
@@ -395,24 +391,9 @@ async fn handle_request(
         Ok(Ok(body)) => body,
     };
     let index = server.received.load(Ordering::Relaxed);
-    let decision = decide(
-        settings,
-        &server.schemas,
-        method,
-        uri,
-        authorization,
-        &body,
-        index,
-    )?;
+    let decision = decide(settings, &server.schemas, method, uri, &body, index)?;
     let (record, payload, selected) = match decision {
         Decision::Status => return Ok(status_page(server)),
-        Decision::Unauthorized => {
-            lock(&server.stats)?.unauthorized += 1;
-            return Ok(reply_json(
-                StatusCode::UNAUTHORIZED,
-                &json!({ "error": "missing or wrong token" }),
-            ));
-        }
         Decision::NotFound => {
             return Ok(reply_json(
                 StatusCode::NOT_FOUND,
@@ -736,7 +717,6 @@ mod tests {
             &SchemaSet::built_in(),
             &method,
             &uri,
-            None,
             body.as_bytes(),
             0,
         )
@@ -795,6 +775,14 @@ mod tests {
         assert!(carries_token(&bare, Some("Bearer s cret"), "s cret"));
         assert!(!carries_token(&bare, Some("Basic s cret"), "s cret"));
         assert!(!carries_token(&bare, None, "s cret"));
+        let open = settings();
+        assert!(authorized(&open, &bare, None), "no token set: anyone");
+        let guarded = Settings {
+            token: Some("s cret".into()),
+            ..settings()
+        };
+        assert!(!authorized(&guarded, &bare, None));
+        assert!(authorized(&guarded, &uri, None));
     }
 
     #[test]

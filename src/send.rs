@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::Serialize;
 
-use crate::catalog::Event;
+use crate::catalog::{self, Event};
 use crate::cli::Format;
 use crate::exit::ExitStatus;
 use crate::inputs::Input;
@@ -198,11 +198,7 @@ fn read_jobs(
                 _ => Vec::new(),
             };
             let (record, _) = validate::judge(piece, &source, index, schemas, settings.options)?;
-            let selected = settings.events.is_empty()
-                || record
-                    .event
-                    .as_deref()
-                    .is_some_and(|id| settings.events.iter().any(|event| event.id == id));
+            let selected = catalog::selects(&settings.events, record.event.as_deref());
             if selected && jobs.blocking_send(Job { record, body }).is_err() {
                 return Ok(());
             }
