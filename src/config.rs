@@ -12,11 +12,11 @@ use anyhow::{Context, Result, bail};
 
 use crate::catalog::{self, Event, Lookup};
 use crate::cli::{CheckArgs, Cli, ColorWhen, Command, Format, ListenArgs, ReadArgs, SendArgs};
-use crate::codes::{Code, CodeSet};
-use crate::render::Style;
-use crate::schemas::Source;
-use crate::validate::{self, Options};
-use crate::{listen, send};
+use crate::http::{listen, send};
+use crate::judge::codes::{Code, CodeSet};
+use crate::judge::schemas::Source;
+use crate::judge::validate::{self, Options};
+use crate::output::render::Style;
 
 /// Everything a run needs to know, decided.
 #[derive(Debug)]

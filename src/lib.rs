@@ -15,26 +15,18 @@
 //!   outcome to a process exit code.
 
 pub mod catalog;
-pub mod checks;
 pub mod cli;
-pub mod codes;
 pub mod config;
-pub mod datetime;
 pub mod exit;
-pub mod generate;
-pub mod inputs;
-pub mod inspect;
-pub mod latency;
-pub mod listen;
-pub mod locate;
-pub mod messages;
-pub mod parse;
+pub mod http;
+pub mod input;
+pub mod judge;
+pub mod output;
 pub mod pipeline;
-pub mod reader;
-pub mod records;
-pub mod render;
-pub mod report;
 pub mod run;
-pub mod schemas;
-pub mod send;
-pub mod validate;
+
+// The paths tests, benches and the fuzz target use.
+pub use catalog::{generate, records};
+pub use input::reader;
+pub use judge::{codes, report, schemas, validate};
+pub use output::render;

@@ -16,12 +16,12 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use serde_json::Value;
 
-use crate::codes::Code;
-use crate::inputs::{self, Input};
-use crate::reader::{Piece, Splitter, Step};
-use crate::report::{Issue, Record};
-use crate::schemas::SchemaSet;
-use crate::validate::{self, Options};
+use crate::input::inputs::{self, Input};
+use crate::input::reader::{Piece, Splitter, Step};
+use crate::judge::codes::Code;
+use crate::judge::report::{Issue, Record};
+use crate::judge::schemas::SchemaSet;
+use crate::judge::validate::{self, Options};
 
 /// A batch is sent on once it holds this many pieces...
 const BATCH_PIECES: usize = 256;

@@ -10,18 +10,18 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::catalog::generate;
 use crate::cli::Format;
 use crate::config::{Config, Mode, Read};
 use crate::exit::ExitStatus;
-use crate::generate;
-use crate::inputs::{self, Input};
-use crate::inspect;
+use crate::http::{listen, send};
+use crate::input::inputs::{self, Input};
+use crate::judge::report::{Record, Summary};
+use crate::judge::schemas::{SchemaSet, Source};
+use crate::judge::validate::Options;
+use crate::output::inspect;
+use crate::output::render::{self, Style};
 use crate::pipeline::{self, Work};
-use crate::render::{self, Style};
-use crate::report::{Record, Summary};
-use crate::schemas::{SchemaSet, Source};
-use crate::validate::Options;
-use crate::{listen, send};
 
 /// Runs the configured command to its exit status.
 pub fn run(config: Config) -> Result<ExitStatus> {

@@ -3,11 +3,11 @@
 
 use serde_json::Value;
 
+use crate::catalog::datetime;
+use crate::catalog::records::{Def, Shape, Ty};
 use crate::catalog::{Data, Event};
-use crate::codes::Code;
-use crate::datetime;
-use crate::records::{Def, Shape, Ty};
-use crate::report::Issue;
+use crate::judge::codes::Code;
+use crate::judge::report::Issue;
 
 /// How far ahead of the local clock `event.dt` may be before it is suspect.
 pub const CLOCK_SKEW_SECONDS: i64 = 5 * 60;
@@ -26,7 +26,7 @@ pub fn warnings(payload: &Value, event: Option<&Event>, now: i64, redact: bool) 
     for key in top.keys().filter(|key| *key != "event" && *key != "data") {
         found.push(Issue::new(
             Code::ExtraTopLevelKey,
-            format!("/{}", crate::locate::escape_token(key)),
+            format!("/{}", crate::judge::locate::escape_token(key)),
             format!("unexpected top-level key \"{key}\": VCS sends only \"event\" and \"data\""),
         ));
     }
@@ -70,7 +70,8 @@ pub fn warnings(payload: &Value, event: Option<&Event>, now: i64, redact: bool) 
 
 /// Whether `data` is the record of the entity the event is about (it has the entity's `id`).
 fn data_is_entity(event: &Event) -> bool {
-    let documents_id = |fields: &[crate::records::Field]| fields.iter().any(|f| f.name == "id");
+    let documents_id =
+        |fields: &[crate::catalog::records::Field]| fields.iter().any(|f| f.name == "id");
     match &event.data {
         Data::Record { def, .. } => match &def.spec().shape {
             Shape::Record(object) => documents_id(object.fields),
@@ -158,8 +159,8 @@ pub fn undocumented(payload: &Value, event: &Event) -> Vec<String> {
 }
 
 fn object_fields(
-    fields: &[crate::records::Field],
-    more: &[crate::records::Field],
+    fields: &[crate::catalog::records::Field],
+    more: &[crate::catalog::records::Field],
     value: &Value,
     path: &str,
     found: &mut Vec<String>,

@@ -24,13 +24,13 @@ use serde_json::{Value, json};
 
 use crate::catalog::{self, Event};
 use crate::cli::Format;
-use crate::codes::Code;
-use crate::latency::Latencies;
-use crate::reader::{Piece, Position};
-use crate::render::{self, Style};
-use crate::report::Record;
-use crate::schemas::SchemaSet;
-use crate::validate::{self, Options};
+use crate::http::latency::Latencies;
+use crate::input::reader::{Piece, Position};
+use crate::judge::codes::Code;
+use crate::judge::report::Record;
+use crate::judge::schemas::SchemaSet;
+use crate::judge::validate::{self, Options};
+use crate::output::render::{self, Style};
 
 /// How `listen` behaves, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -609,7 +609,7 @@ fn print_payload(
                 &mut line,
                 &JsonLine {
                     record,
-                    received_at: crate::datetime::format_rfc3339(unix),
+                    received_at: crate::catalog::datetime::format_rfc3339(unix),
                     remote_addr: remote.to_string(),
                     path,
                     reply_status: status.as_u16(),

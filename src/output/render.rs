@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use crate::catalog::{EVENTS, Event};
-use crate::inspect::{Cell, View};
-use crate::report::{Issue, Record, Snippet, Summary};
+use crate::judge::report::{Issue, Record, Snippet, Summary};
+use crate::output::inspect::{Cell, View};
 
 /// Whether one output stream gets colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,7 @@ pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::R
         style.strong(event)
     );
     if let Some(object_id) = &record.object_id {
-        line.push_str(&format!("  {}", crate::inspect::plain(object_id)));
+        line.push_str(&format!("  {}", crate::output::inspect::plain(object_id)));
     }
     writeln!(out, "{line}")?;
     issues(out, record, style, "  ")
@@ -365,26 +365,29 @@ pub fn listen_line(
     record: &Record,
     received: std::time::Duration,
     status: axum::http::StatusCode,
-    forwarded: Option<&crate::listen::Forwarded>,
+    forwarded: Option<&crate::http::listen::Forwarded>,
     style: Style,
 ) -> io::Result<()> {
     let mark = mark(record.valid, style);
     let mut line = format!(
         "{} {mark} {}",
-        style.dim(&crate::datetime::format_clock(received)),
+        style.dim(&crate::catalog::datetime::format_clock(received)),
         style.strong(record.event.as_deref().unwrap_or("(no event id)"))
     );
     if let Some(object_id) = &record.object_id {
-        line.push_str(&format!("  {}", crate::inspect::plain(object_id)));
+        line.push_str(&format!("  {}", crate::output::inspect::plain(object_id)));
     }
     line.push_str(&format!("  → {}", status.as_u16()));
     if let Some(forwarded) = forwarded {
         let latency = std::time::Duration::from_secs_f64(forwarded.latency_ms / 1000.0);
         let answer = match (forwarded.status, &forwarded.error) {
-            (Some(status), _) => format!("handler {status} in {}", crate::latency::format(latency)),
+            (Some(status), _) => format!(
+                "handler {status} in {}",
+                crate::http::latency::format(latency)
+            ),
             (None, Some(kind)) => style.bad(&format!(
                 "handler {kind} after {}",
-                crate::latency::format(latency)
+                crate::http::latency::format(latency)
             )),
             (None, None) => "handler ?".into(),
         };
@@ -431,8 +434,8 @@ pub fn listen_summary(
         writeln!(
             out,
             "  latency p50 {}, p99 {}",
-            crate::latency::format(p50),
-            crate::latency::format(p99)
+            crate::http::latency::format(p50),
+            crate::http::latency::format(p99)
         )?;
     }
     counts(out, summary.by_event)
@@ -441,7 +444,7 @@ pub fn listen_summary(
 /// One payload `send` handled: mark, event, object, the handler's status, latency and answer.
 pub fn send_line(
     out: &mut impl Write,
-    outcome: &crate::send::Outcome,
+    outcome: &crate::http::send::Outcome,
     style: Style,
 ) -> io::Result<()> {
     let record = &outcome.record;
@@ -452,11 +455,11 @@ pub fn send_line(
         style.strong(record.event.as_deref().unwrap_or("(no event id)"))
     );
     if let Some(object_id) = &record.object_id {
-        line.push_str(&format!("  {}", crate::inspect::plain(object_id)));
+        line.push_str(&format!("  {}", crate::output::inspect::plain(object_id)));
     }
     let latency = outcome
         .latency_ms
-        .map(|ms| crate::latency::format(std::time::Duration::from_secs_f64(ms / 1000.0)))
+        .map(|ms| crate::http::latency::format(std::time::Duration::from_secs_f64(ms / 1000.0)))
         .unwrap_or_default();
     let response = outcome.response.as_deref().unwrap_or_default();
     match (outcome.sent, outcome.status, &outcome.error) {
@@ -530,9 +533,9 @@ pub fn send_summary(
         writeln!(
             out,
             "  latency p50 {}, p95 {}, max {}",
-            crate::latency::format(p50),
-            crate::latency::format(p95),
-            crate::latency::format(max)
+            crate::http::latency::format(p50),
+            crate::http::latency::format(p95),
+            crate::http::latency::format(max)
         )?;
     }
     Ok(())
@@ -565,7 +568,7 @@ mod tests {
                 line: 3,
                 column: 120,
                 ..Issue::new(
-                    crate::codes::Code::Schema,
+                    crate::judge::codes::Code::Schema,
                     "/data/name",
                     "expected a string, found the number 5",
                 )

@@ -4,7 +4,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, ValidationError};
 use serde_json::Value;
 
-use crate::datetime;
+use crate::catalog::datetime;
 
 /// Strings longer than this are shortened in messages.
 const SHOWN_CHARS: usize = 40;
@@ -184,7 +184,7 @@ mod tests {
     use serde_json::json;
 
     fn messages(schema: Value, instance: Value) -> Vec<String> {
-        let validator = crate::schemas::compile(&schema).unwrap();
+        let validator = crate::judge::schemas::compile(&schema).unwrap();
         validator
             .iter_errors(&instance)
             .map(|e| describe(&e, false))
@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn redaction_keeps_type_and_length_only() {
-        let validator = crate::schemas::compile(&json!({"type": "integer"})).unwrap();
+        let validator = crate::judge::schemas::compile(&json!({"type": "integer"})).unwrap();
         let instance = json!("Jane Doe");
         let error = validator.iter_errors(&instance).next().unwrap();
         assert_eq!(

@@ -9,14 +9,14 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::catalog::{self, Event, Lookup};
-use crate::checks;
-use crate::codes::{Code, CodeSet};
-use crate::locate;
-use crate::messages;
-use crate::parse;
-use crate::reader::{self, Piece, Position};
-use crate::report::{Issue, Record, Snippet};
-use crate::schemas::SchemaSet;
+use crate::input::parse;
+use crate::input::reader::{self, Piece, Position};
+use crate::judge::checks;
+use crate::judge::codes::{Code, CodeSet};
+use crate::judge::locate;
+use crate::judge::messages;
+use crate::judge::report::{Issue, Record, Snippet};
+use crate::judge::schemas::SchemaSet;
 
 /// What a run asks of every payload.
 #[derive(Debug, Default, Clone, Copy)]
@@ -690,7 +690,7 @@ mod tests {
             {"type": "object", "required": ["x"]},
             {"type": "null"}
         ]}}});
-        let validator = crate::schemas::compile(&schema).unwrap();
+        let validator = crate::judge::schemas::compile(&schema).unwrap();
         let mut errors = Vec::new();
         schema_errors(&validator, &json!({"a": "s"}), false, &mut errors);
         assert_eq!(errors.len(), 1);

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
+use crate::catalog::datetime;
 use crate::catalog::{self, Event, KeyField, Lookup, Show};
-use crate::datetime;
-use crate::messages;
-use crate::report::Record;
+use crate::judge::messages;
+use crate::judge::report::Record;
 
 /// The summary of one payload.
 #[derive(Debug, Clone, PartialEq)]

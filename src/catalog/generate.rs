@@ -10,9 +10,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use crate::catalog::datetime;
+use crate::catalog::records::{Def, Field, Object, Shape, Ty};
 use crate::catalog::{Data, EVENTS, Event};
-use crate::datetime;
-use crate::records::{Def, Field, Object, Shape, Ty};
 
 /// The dialect of every schema.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";

@@ -12,10 +12,10 @@ use anyhow::{Context, Result, bail};
 use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
+use crate::catalog::datetime;
+use crate::catalog::generate;
+use crate::catalog::records::Def;
 use crate::catalog::{EVENTS, Event};
-use crate::datetime;
-use crate::generate;
-use crate::records::Def;
 
 /// Compiles a schema with formats asserted and the VCS date-time format registered.
 pub fn compile(schema: &Value) -> Result<Validator, String> {

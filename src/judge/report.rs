@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::codes::Code;
+use crate::judge::codes::Code;
 
 /// The verdict on one payload (or on one piece of input that should have been a payload).
 #[derive(Debug, Clone, Serialize)]

@@ -5,7 +5,7 @@
 //! `samples/`. The schemas under `schemas/` are generated from this table, so a change here is a
 //! change there after `jerahook schema --write schemas/`.
 
-use crate::records::{Def, Field, Object, Ty};
+use crate::catalog::records::{Def, Field, Object, Ty};
 
 /// The groups the vendor's documentation lists events under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,7 +219,7 @@ pub static EVENTS: &[Event] = &[
         data: record(Def::Client, &["id", "name", "companies_id"]),
         key_fields: CLIENT_KEYS,
         old_names: &[],
-        example: include_str!("../samples/clients.create.json"),
+        example: include_str!("../../samples/clients.create.json"),
     },
     Event {
         id: "clients.update",
@@ -228,7 +228,7 @@ pub static EVENTS: &[Event] = &[
         data: record(Def::Client, &["id"]),
         key_fields: CLIENT_KEYS,
         old_names: &[],
-        example: include_str!("../samples/clients.update.json"),
+        example: include_str!("../../samples/clients.update.json"),
     },
     Event {
         id: "clients.archive",
@@ -237,7 +237,7 @@ pub static EVENTS: &[Event] = &[
         data: EMPTY,
         key_fields: &[],
         old_names: &[],
-        example: include_str!("../samples/clients.archive.json"),
+        example: include_str!("../../samples/clients.archive.json"),
     },
     Event {
         id: "clients.delete",
@@ -246,7 +246,7 @@ pub static EVENTS: &[Event] = &[
         data: EMPTY,
         key_fields: &[],
         old_names: &[],
-        example: include_str!("../samples/clients.delete.json"),
+        example: include_str!("../../samples/clients.delete.json"),
     },
     Event {
         id: "clients.balance_zero",
@@ -255,7 +255,7 @@ pub static EVENTS: &[Event] = &[
         data: EMPTY,
         key_fields: &[],
         old_names: &[],
-        example: include_str!("../samples/clients.balance_zero.json"),
+        example: include_str!("../../samples/clients.balance_zero.json"),
     },
     Event {
         id: "clients.balance_notzero",
@@ -264,7 +264,7 @@ pub static EVENTS: &[Event] = &[
         data: EMPTY,
         key_fields: &[],
         old_names: &[],
-        example: include_str!("../samples/clients.balance_notzero.json"),
+        example: include_str!("../../samples/clients.balance_notzero.json"),
     },
     Event {
         id: "clients.custom_fields.update",
@@ -279,7 +279,7 @@ pub static EVENTS: &[Event] = &[
             name: "clients.custom_fields_update",
             renamed_in: "3.23",
         }],
-        example: include_str!("../samples/clients.custom_fields.update.json"),
+        example: include_str!("../../samples/clients.custom_fields.update.json"),
     },
     Event {
         id: "clients.accounts.create",
@@ -288,7 +288,7 @@ pub static EVENTS: &[Event] = &[
         data: record(Def::Account, &["id", "clients_id", "name", "auth_type"]),
         key_fields: ACCOUNT_KEYS,
         old_names: &[],
-        example: include_str!("../samples/clients.accounts.create.json"),
+        example: include_str!("../../samples/clients.accounts.create.json"),
     },
     Event {
         id: "clients.accounts.update",
@@ -297,7 +297,7 @@ pub static EVENTS: &[Event] = &[
         data: record(Def::Account, &["id"]),
         key_fields: ACCOUNT_KEYS,
         old_names: &[],
-        example: include_str!("../samples/clients.accounts.update.json"),
+        example: include_str!("../../samples/clients.accounts.update.json"),
     },
     Event {
         id: "clients.accounts.delete",
@@ -306,7 +306,7 @@ pub static EVENTS: &[Event] = &[
         data: EMPTY,
         key_fields: &[],
         old_names: &[],
-        example: include_str!("../samples/clients.accounts.delete.json"),
+        example: include_str!("../../samples/clients.accounts.delete.json"),
     },
     Event {
         id: "clients.subscriptions.assign",
@@ -315,7 +315,7 @@ pub static EVENTS: &[Event] = &[
         data: record(Def::Subscription, SUBSCRIPTION_REQUIRED),
         key_fields: SUBSCRIPTION_KEYS,
         old_names: &[],
-        example: include_str!("../samples/clients.subscriptions.assign.json"),
+        example: include_str!("../../samples/clients.subscriptions.assign.json"),
     },
     Event {
         id: "clients.subscriptions.activate",
@@ -328,7 +328,7 @@ pub static EVENTS: &[Event] = &[
         },
         key_fields: SUBSCRIPTION_KEYS,
         old_names: &[],
-        example: include_str!("../samples/clients.subscriptions.activate.json"),
+        example: include_str!("../../samples/clients.subscriptions.activate.json"),
     },
     Event {
         id: "clients.subscriptions.deactivate",
@@ -341,7 +341,7 @@ pub static EVENTS: &[Event] = &[
         },
         key_fields: SUBSCRIPTION_KEYS,
         old_names: &[],
-        example: include_str!("../samples/clients.subscriptions.deactivate.json"),
+        example: include_str!("../../samples/clients.subscriptions.deactivate.json"),
     },
     Event {
         id: "clients.subscriptions.renew",
@@ -353,7 +353,7 @@ pub static EVENTS: &[Event] = &[
         ),
         key_fields: RENEW_KEYS,
         old_names: &[],
-        example: include_str!("../samples/clients.subscriptions.renew.json"),
+        example: include_str!("../../samples/clients.subscriptions.renew.json"),
     },
     Event {
         id: "clients.subscriptions.close",
@@ -367,7 +367,7 @@ pub static EVENTS: &[Event] = &[
         },
         key_fields: SUBSCRIPTION_KEYS,
         old_names: &[],
-        example: include_str!("../samples/clients.subscriptions.close.json"),
+        example: include_str!("../../samples/clients.subscriptions.close.json"),
     },
     Event {
         id: "email_rates_manager.import",
@@ -383,7 +383,7 @@ pub static EVENTS: &[Event] = &[
         ),
         key_fields: MAIL_IMPORT_KEYS,
         old_names: &[],
-        example: include_str!("../samples/email_rates_manager.import.json"),
+        example: include_str!("../../samples/email_rates_manager.import.json"),
     },
     Event {
         id: "email_rates_manager.rate_tables_no_match",
@@ -395,7 +395,7 @@ pub static EVENTS: &[Event] = &[
         ),
         key_fields: NO_MATCH_KEYS,
         old_names: &[],
-        example: include_str!("../samples/email_rates_manager.rate_tables_no_match.json"),
+        example: include_str!("../../samples/email_rates_manager.rate_tables_no_match.json"),
     },
     Event {
         id: "email_rates_manager.no_attachments",
@@ -411,7 +411,7 @@ pub static EVENTS: &[Event] = &[
         ),
         key_fields: NO_ATTACHMENTS_KEYS,
         old_names: &[],
-        example: include_str!("../samples/email_rates_manager.no_attachments.json"),
+        example: include_str!("../../samples/email_rates_manager.no_attachments.json"),
     },
     Event {
         id: "email_rates_manager.file_processing_error",
@@ -428,7 +428,7 @@ pub static EVENTS: &[Event] = &[
         ),
         key_fields: FILE_ERROR_KEYS,
         old_names: &[],
-        example: include_str!("../samples/email_rates_manager.file_processing_error.json"),
+        example: include_str!("../../samples/email_rates_manager.file_processing_error.json"),
     },
     Event {
         id: "importd.process_success",
@@ -437,7 +437,7 @@ pub static EVENTS: &[Event] = &[
         data: IMPORT_DATA,
         key_fields: IMPORT_KEYS,
         old_names: &[],
-        example: include_str!("../samples/importd.process_success.json"),
+        example: include_str!("../../samples/importd.process_success.json"),
     },
     Event {
         id: "importd.process_failed",
@@ -446,7 +446,7 @@ pub static EVENTS: &[Event] = &[
         data: IMPORT_DATA,
         key_fields: IMPORT_KEYS,
         old_names: &[],
-        example: include_str!("../samples/importd.process_failed.json"),
+        example: include_str!("../../samples/importd.process_failed.json"),
     },
     Event {
         id: "accounting.charges.create",
@@ -459,7 +459,7 @@ pub static EVENTS: &[Event] = &[
         },
         key_fields: TRANSACTION_KEYS,
         old_names: &[],
-        example: include_str!("../samples/accounting.charges.create.json"),
+        example: include_str!("../../samples/accounting.charges.create.json"),
     },
     Event {
         id: "accounting.charges.update",
@@ -472,7 +472,7 @@ pub static EVENTS: &[Event] = &[
         },
         key_fields: TRANSACTION_KEYS,
         old_names: &[],
-        example: include_str!("../samples/accounting.charges.update.json"),
+        example: include_str!("../../samples/accounting.charges.update.json"),
     },
     Event {
         id: "accounting.charges.delete",
@@ -481,7 +481,7 @@ pub static EVENTS: &[Event] = &[
         data: EMPTY,
         key_fields: &[],
         old_names: &[],
-        example: include_str!("../samples/accounting.charges.delete.json"),
+        example: include_str!("../../samples/accounting.charges.delete.json"),
     },
     Event {
         id: "accounting.payments.create",
@@ -494,7 +494,7 @@ pub static EVENTS: &[Event] = &[
         },
         key_fields: TRANSACTION_KEYS,
         old_names: &[],
-        example: include_str!("../samples/accounting.payments.create.json"),
+        example: include_str!("../../samples/accounting.payments.create.json"),
     },
     Event {
         id: "accounting.payments.update",
@@ -507,7 +507,7 @@ pub static EVENTS: &[Event] = &[
         },
         key_fields: TRANSACTION_KEYS,
         old_names: &[],
-        example: include_str!("../samples/accounting.payments.update.json"),
+        example: include_str!("../../samples/accounting.payments.update.json"),
     },
     Event {
         id: "accounting.payments.delete",
@@ -516,7 +516,7 @@ pub static EVENTS: &[Event] = &[
         data: EMPTY,
         key_fields: &[],
         old_names: &[],
-        example: include_str!("../samples/accounting.payments.delete.json"),
+        example: include_str!("../../samples/accounting.payments.delete.json"),
     },
 ];
 
@@ -624,7 +624,7 @@ mod tests {
             let documented: Vec<&str> = match &event.data {
                 Data::Empty => vec![],
                 Data::Record { def, .. } => match &def.spec().shape {
-                    crate::records::Shape::Record(object) => {
+                    crate::catalog::records::Shape::Record(object) => {
                         object.fields.iter().map(|f| f.name).collect()
                     }
                     _ => vec![],

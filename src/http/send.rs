@@ -13,14 +13,14 @@ use serde::Serialize;
 use crate::catalog::{self, Event};
 use crate::cli::Format;
 use crate::exit::ExitStatus;
-use crate::inputs::Input;
-use crate::latency::Latencies;
-use crate::listen::{body_start, error_chain, install_crypto};
-use crate::reader::{Piece, Splitter};
-use crate::render::{self, Style};
-use crate::report::Record;
-use crate::schemas::SchemaSet;
-use crate::validate::{self, Options};
+use crate::http::latency::Latencies;
+use crate::http::listen::{body_start, error_chain, install_crypto};
+use crate::input::inputs::Input;
+use crate::input::reader::{Piece, Splitter};
+use crate::judge::report::Record;
+use crate::judge::schemas::SchemaSet;
+use crate::judge::validate::{self, Options};
+use crate::output::render::{self, Style};
 
 /// How `send` behaves, resolved from the command line.
 #[derive(Debug, Clone)]
