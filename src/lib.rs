@@ -1,28 +1,29 @@
 //! jerahook: schemas, validation and inspection for JeraSoft VCS Provisioning API payloads.
 //!
-//! The modules follow the data:
-//! - `records` and `catalog` describe the 27 events and the records they carry;
-//! - `generate` turns the catalog into JSON Schema, `schemas` compiles it (or a user's copy);
-//! - `inputs` finds the files to read, `reader` splits them into documents as they stream in;
-//! - `parse` reads each document, `validate` judges it into a `report::Record` (with sentences
-//!   from `messages`, domain checks from `checks`, stable codes from `codes`, and positions in
-//!   the input from `locate`);
-//! - `pipeline` runs reading and judging on one thread or several, keeping input order;
-//! - `inspect` picks out what a person wants to see of a payload;
-//! - `listen` and `send` carry payloads over HTTP (with `latency` for their summaries);
-//! - `render` is the only place that writes output;
-//! - `cli` and `config` read the command line, `run` drives each command, `exit` maps the
-//!   outcome to a process exit code.
+//! The folders are the stages a payload goes through, and imports point down this list only:
+//! - `catalog/`: the 27 events, the records they carry, their date-time forms, and the
+//!   generator that turns them into JSON Schema (depends on nothing else);
+//! - `input/`: finding the files to read, splitting streams into documents as they arrive,
+//!   parsing one document;
+//! - `judge/`: compiled schemas, validation into a `report::Record`, domain checks, messages,
+//!   positions in the input and stable codes;
+//! - `output/`: the only writer of the validator's output (text and JSON records, summaries)
+//!   and the `inspect` views;
+//! - `http/`: `listen` and `send`, what they share on the wire, and their own output lines.
+//!
+//! At the top: `cli` (clap only) and `config` read the command line once, `run` drives each
+//! command, `pipeline` runs reading and judging on one thread or several in input order, and
+//! `exit` maps the outcome to a process exit code.
 
 pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod exit;
-pub mod http;
-pub mod input;
-pub mod judge;
-pub mod output;
-pub mod pipeline;
+mod http;
+mod input;
+mod judge;
+mod output;
+mod pipeline;
 pub mod run;
 
 // The paths tests, benches and the fuzz target use.

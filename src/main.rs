@@ -7,7 +7,7 @@ use clap::Parser;
 use jerahook::cli::Cli;
 use jerahook::config::Config;
 use jerahook::exit::ExitStatus;
-use jerahook::output::render::{self, Style};
+use jerahook::render::{self, Style};
 use jerahook::run::run;
 
 #[global_allocator]

@@ -13,14 +13,6 @@ impl Latencies {
         self.samples.push(latency);
     }
 
-    pub fn len(&self) -> usize {
-        self.samples.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.samples.is_empty()
-    }
-
     /// The latency `percent`% of the samples are at or under (nearest rank), if any.
     pub fn percentile(&self, percent: f64) -> Option<Duration> {
         if self.samples.is_empty() {

@@ -25,6 +25,8 @@ use serde_json::{Value, json};
 use crate::catalog::{self, Event};
 use crate::cli::Format;
 use crate::http::latency::Latencies;
+use crate::http::lines;
+use crate::http::wire::{Forwarded, body_start, error_chain, install_crypto};
 use crate::input::reader::{Piece, Position};
 use crate::judge::codes::Code;
 use crate::judge::report::Record;
@@ -160,18 +162,6 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
-/// What the real handler answered.
-#[derive(Debug, Clone, Serialize)]
-pub struct Forwarded {
-    /// Its status, or null when it could not be reached in time.
-    pub status: Option<u16>,
-    pub latency_ms: f64,
-    /// The start of its body, or why there is none.
-    pub body: String,
-    /// `unreachable` or `timeout` when the handler did not answer.
-    pub error: Option<String>,
-}
-
 /// Counts for the summary at the end.
 #[derive(Debug, Default)]
 struct Stats {
@@ -217,11 +207,6 @@ pub fn serve(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
     runtime.block_on(run(settings, schemas, err_style))
 }
 
-/// rustls needs one process-wide crypto provider; a second install is harmless.
-pub fn install_crypto() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
@@ -244,7 +229,7 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
     let path = settings.path.clone().unwrap_or_else(|| "/".into());
     {
         let mut err = std::io::stderr().lock();
-        render::listen_banner(
+        lines::listen_banner(
             &mut err,
             bound,
             &path,
@@ -282,9 +267,9 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
         .lock()
         .map_err(|_| anyhow::anyhow!("stats lock poisoned"))?;
     let mut err = std::io::stderr().lock();
-    render::listen_summary(
+    lines::listen_summary(
         &mut err,
-        &render::ListenSummary {
+        &lines::ListenSummary {
             by_event: &stats.by_event,
             invalid: stats.invalid,
             rejected: stats.rejected,
@@ -566,29 +551,6 @@ async fn forward(
     }
 }
 
-/// The first line of a body, shortened: what fits on a log line.
-pub fn body_start(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let line = text.lines().next().unwrap_or_default();
-    if line.chars().count() > 60 {
-        format!("{}…", line.chars().take(59).collect::<String>())
-    } else {
-        line.to_string()
-    }
-}
-
-/// An error and its causes, on one line.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 fn print_payload(
     server: &Server,
     record: &Record,
@@ -619,7 +581,7 @@ fn print_payload(
             line.push(b'\n');
         }
         Format::Text => {
-            render::listen_line(&mut line, record, unix, status, forwarded, settings.style)?
+            lines::listen_line(&mut line, record, unix, status, forwarded, settings.style)?
         }
     }
     let mut out = std::io::stdout().lock();
@@ -808,11 +770,5 @@ mod tests {
                 ..
             }
         ));
-    }
-
-    #[test]
-    fn body_starts_are_one_short_line() {
-        assert_eq!(body_start(b"ok\nmore"), "ok");
-        assert_eq!(body_start("x".repeat(100).as_bytes()).chars().count(), 60);
     }
 }

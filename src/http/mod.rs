@@ -2,5 +2,7 @@
 //! it), `send` replays payloads to a handler, `latency` summarises their timings.
 
 pub mod latency;
+pub mod lines;
 pub mod listen;
 pub mod send;
+pub mod wire;

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
-use serde::Serialize;
 
 use crate::catalog::{self, Event};
 use crate::cli::Format;
 use crate::exit::ExitStatus;
 use crate::http::latency::Latencies;
-use crate::http::listen::{body_start, error_chain, install_crypto};
+use crate::http::lines;
+use crate::http::wire::{Outcome, body_start, error_chain, install_crypto};
 use crate::input::inputs::Input;
 use crate::input::reader::{Piece, Splitter};
 use crate::judge::report::Record;
@@ -40,22 +40,6 @@ pub struct Settings {
     pub format: Format,
     pub options: Options,
     pub style: Style,
-}
-
-/// What happened to one payload.
-#[derive(Debug, Serialize)]
-pub struct Outcome {
-    #[serde(flatten)]
-    pub record: Record,
-    /// Whether it was sent (invalid ones are not, with `--skip-invalid`).
-    pub sent: bool,
-    /// The handler's status, or null when it did not answer.
-    pub status: Option<u16>,
-    pub latency_ms: Option<f64>,
-    /// The start of the handler's body, or why there is none.
-    pub response: Option<String>,
-    /// `unreachable`, `timeout` or `failed` when the request did not complete.
-    pub error: Option<String>,
 }
 
 /// One payload read from the inputs.
@@ -150,13 +134,13 @@ async fn send_all(
                 serde_json::to_writer(&mut line, &outcome)?;
                 line.push(b'\n');
             }
-            Format::Text => render::send_line(&mut line, &outcome, settings.style)?,
+            Format::Text => lines::send_line(&mut line, &outcome, settings.style)?,
         }
         out.write_all(&line)?;
         out.flush()?;
     }
     drop(out);
-    let summary = render::SendSummary {
+    let summary = lines::SendSummary {
         statuses: &statuses,
         failures,
         skipped,
@@ -164,7 +148,7 @@ async fn send_all(
         p95: latencies.percentile(95.0),
         max: latencies.max(),
     };
-    render::send_summary(&mut std::io::stderr().lock(), &summary, err_style)?;
+    lines::send_summary(&mut std::io::stderr().lock(), &summary, err_style)?;
     Ok(if unreachable > 0 && statuses.is_empty() {
         // Nothing got through at all: the URL is wrong or the handler is down.
         render::error(

@@ -16,7 +16,7 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(self, text: &str, how: fn(&str) -> colored::ColoredString) -> String {
+    pub(crate) fn paint(self, text: &str, how: fn(&str) -> colored::ColoredString) -> String {
         if self.color {
             how(text).to_string()
         } else {
@@ -24,23 +24,23 @@ impl Style {
         }
     }
 
-    fn ok(self, text: &str) -> String {
+    pub(crate) fn ok(self, text: &str) -> String {
         self.paint(text, |t| t.green().bold())
     }
 
-    fn bad(self, text: &str) -> String {
+    pub(crate) fn bad(self, text: &str) -> String {
         self.paint(text, |t| t.red().bold())
     }
 
-    fn warn(self, text: &str) -> String {
+    pub(crate) fn warn(self, text: &str) -> String {
         self.paint(text, |t| t.yellow())
     }
 
-    fn strong(self, text: &str) -> String {
+    pub(crate) fn strong(self, text: &str) -> String {
         self.paint(text, |t| t.bold())
     }
 
-    fn dim(self, text: &str) -> String {
+    pub(crate) fn dim(self, text: &str) -> String {
         self.paint(text, |t| t.dimmed())
     }
 }
@@ -49,7 +49,7 @@ const VALID_MARK: &str = "✓";
 const INVALID_MARK: &str = "✗";
 
 /// `✓` or `✗`, coloured.
-fn mark(valid: bool, style: Style) -> String {
+pub(crate) fn mark(valid: bool, style: Style) -> String {
     if valid {
         style.ok(VALID_MARK)
     } else {
@@ -58,7 +58,7 @@ fn mark(valid: bool, style: Style) -> String {
 }
 
 /// Counts by name, names aligned: the tail of every summary.
-fn counts(
+pub(crate) fn counts(
     out: &mut impl Write,
     counts: &std::collections::BTreeMap<String, usize>,
 ) -> io::Result<()> {
@@ -85,7 +85,12 @@ pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::R
     issues(out, record, style, "  ")
 }
 
-fn issues(out: &mut impl Write, record: &Record, style: Style, indent: &str) -> io::Result<()> {
+pub(crate) fn issues(
+    out: &mut impl Write,
+    record: &Record,
+    style: Style,
+    indent: &str,
+) -> io::Result<()> {
     for issue in &record.errors {
         issue_text(out, issue, &record.source, style, None, indent)?;
     }
@@ -328,217 +333,6 @@ pub fn events_json(out: &mut impl Write) -> io::Result<()> {
 pub fn json_pretty(out: &mut impl Write, value: &serde_json::Value) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     out.write_all(b"\n")
-}
-
-/// Where `listen` listens and what to put in the handler's task field.
-pub fn listen_banner(
-    out: &mut impl Write,
-    addr: std::net::SocketAddr,
-    path: &str,
-    forward_to: Option<&reqwest::Url>,
-    style: Style,
-) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} listening on http://{addr}{path}",
-        style.strong("jerahook:")
-    )?;
-    let host = if addr.ip().is_unspecified() {
-        "<this machine's address>".to_string()
-    } else {
-        addr.ip().to_string()
-    };
-    writeln!(
-        out,
-        "  in VCS, set the handler's task (URL) to {host}:{}{path} (reachable from the billing server)",
-        addr.port()
-    )?;
-    if let Some(url) = forward_to {
-        writeln!(out, "  forwarding every payload to {url}")?;
-    }
-    writeln!(out, "  Ctrl-C stops and prints a summary")
-}
-
-/// One payload `listen` received: time, mark, event, object, reply, and the handler's answer.
-pub fn listen_line(
-    out: &mut impl Write,
-    record: &Record,
-    received: std::time::Duration,
-    status: axum::http::StatusCode,
-    forwarded: Option<&crate::http::listen::Forwarded>,
-    style: Style,
-) -> io::Result<()> {
-    let mark = mark(record.valid, style);
-    let mut line = format!(
-        "{} {mark} {}",
-        style.dim(&crate::catalog::datetime::format_clock(received)),
-        style.strong(record.event.as_deref().unwrap_or("(no event id)"))
-    );
-    if let Some(object_id) = &record.object_id {
-        line.push_str(&format!("  {}", crate::output::inspect::plain(object_id)));
-    }
-    line.push_str(&format!("  → {}", status.as_u16()));
-    if let Some(forwarded) = forwarded {
-        let latency = std::time::Duration::from_secs_f64(forwarded.latency_ms / 1000.0);
-        let answer = match (forwarded.status, &forwarded.error) {
-            (Some(status), _) => format!(
-                "handler {status} in {}",
-                crate::http::latency::format(latency)
-            ),
-            (None, Some(kind)) => style.bad(&format!(
-                "handler {kind} after {}",
-                crate::http::latency::format(latency)
-            )),
-            (None, None) => "handler ?".into(),
-        };
-        line.push_str(&format!("  {answer}  {}", style.dim(&forwarded.body)));
-    }
-    writeln!(out, "{line}")?;
-    issues(out, record, style, "    ")
-}
-
-/// What `listen` saw, printed when it stops.
-pub struct ListenSummary<'a> {
-    pub by_event: &'a std::collections::BTreeMap<String, usize>,
-    pub invalid: usize,
-    pub rejected: usize,
-    pub unauthorized: usize,
-    pub forward_failures: usize,
-    pub p50: Option<std::time::Duration>,
-    pub p99: Option<std::time::Duration>,
-}
-
-/// `listen`'s closing summary.
-pub fn listen_summary(
-    out: &mut impl Write,
-    summary: &ListenSummary<'_>,
-    style: Style,
-) -> io::Result<()> {
-    let payloads: usize = summary.by_event.values().sum();
-    writeln!(
-        out,
-        "{} {payloads} payload{} received, {} invalid, {} rejected, {} unauthorized, {} forward failure{}",
-        style.strong("jerahook:"),
-        if payloads == 1 { "" } else { "s" },
-        summary.invalid,
-        summary.rejected,
-        summary.unauthorized,
-        summary.forward_failures,
-        if summary.forward_failures == 1 {
-            ""
-        } else {
-            "s"
-        },
-    )?;
-    if let (Some(p50), Some(p99)) = (summary.p50, summary.p99) {
-        writeln!(
-            out,
-            "  latency p50 {}, p99 {}",
-            crate::http::latency::format(p50),
-            crate::http::latency::format(p99)
-        )?;
-    }
-    counts(out, summary.by_event)
-}
-
-/// One payload `send` handled: mark, event, object, the handler's status, latency and answer.
-pub fn send_line(
-    out: &mut impl Write,
-    outcome: &crate::http::send::Outcome,
-    style: Style,
-) -> io::Result<()> {
-    let record = &outcome.record;
-    let mark = mark(record.valid, style);
-    let mut line = format!(
-        "{mark} {}  {}",
-        style.dim(&format!("{}:{}", record.source, record.line)),
-        style.strong(record.event.as_deref().unwrap_or("(no event id)"))
-    );
-    if let Some(object_id) = &record.object_id {
-        line.push_str(&format!("  {}", crate::output::inspect::plain(object_id)));
-    }
-    let latency = outcome
-        .latency_ms
-        .map(|ms| crate::http::latency::format(std::time::Duration::from_secs_f64(ms / 1000.0)))
-        .unwrap_or_default();
-    let response = outcome.response.as_deref().unwrap_or_default();
-    match (outcome.sent, outcome.status, &outcome.error) {
-        (false, _, _) => line.push_str(&format!("  {}", style.warn("not sent"))),
-        (true, Some(status), _) if (200..300).contains(&status) => {
-            line.push_str(&format!(
-                "  → {} {latency}  {}",
-                style.ok(&status.to_string()),
-                style.dim(response)
-            ));
-        }
-        (true, Some(status), _) => {
-            line.push_str(&format!(
-                "  → {} {latency}  {}",
-                style.bad(&status.to_string()),
-                style.dim(response)
-            ));
-        }
-        (true, None, error) => {
-            let kind = error.as_deref().unwrap_or("failed");
-            line.push_str(&format!(
-                "  → {} {latency}  {}",
-                style.bad(kind),
-                style.dim(response)
-            ));
-        }
-    }
-    writeln!(out, "{line}")?;
-    issues(out, record, style, "    ")
-}
-
-/// What `send` saw, printed at the end.
-pub struct SendSummary<'a> {
-    pub statuses: &'a std::collections::BTreeMap<String, usize>,
-    pub failures: usize,
-    pub skipped: usize,
-    pub p50: Option<std::time::Duration>,
-    pub p95: Option<std::time::Duration>,
-    pub max: Option<std::time::Duration>,
-}
-
-/// `send`'s closing summary: statuses by code, latencies, failures.
-pub fn send_summary(
-    out: &mut impl Write,
-    summary: &SendSummary<'_>,
-    style: Style,
-) -> io::Result<()> {
-    let sent: usize = summary.statuses.values().sum::<usize>() + summary.failures;
-    let statuses: Vec<String> = summary
-        .statuses
-        .iter()
-        .map(|(status, count)| format!("{count} × {status}"))
-        .collect();
-    let mut line = format!(
-        "{} {sent} sent: {}",
-        style.strong("jerahook:"),
-        if statuses.is_empty() {
-            "no answer".into()
-        } else {
-            statuses.join(", ")
-        }
-    );
-    if summary.failures > 0 {
-        line.push_str(&style.bad(&format!(", {} failed", summary.failures)));
-    }
-    if summary.skipped > 0 {
-        line.push_str(&format!(", {} not sent", summary.skipped));
-    }
-    writeln!(out, "{line}")?;
-    if let (Some(p50), Some(p95), Some(max)) = (summary.p50, summary.p95, summary.max) {
-        writeln!(
-            out,
-            "  latency p50 {}, p95 {}, max {}",
-            crate::http::latency::format(p50),
-            crate::http::latency::format(p95),
-            crate::http::latency::format(max)
-        )?;
-    }
-    Ok(())
 }
 
 /// `jerahook: <message>` on the error stream.
