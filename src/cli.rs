@@ -21,7 +21,7 @@ pub struct Cli {
     pub schemas: Option<PathBuf>,
 
     /// Threads judging payloads (default: one per core; 1 uses no extra thread).
-    #[arg(short, long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(short, long, global = true, value_name = "N", value_parser = threads)]
     pub jobs: Option<u16>,
 
     #[command(subcommand)]
@@ -90,6 +90,11 @@ pub struct ReadArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
+    /// A document larger than this is one invalid record (too-large) and reading resumes after
+    /// it; nothing larger is held in memory (bytes; K, M, KiB, MiB suffixes).
+    #[arg(long, default_value = "64MiB", value_name = "SIZE")]
+    pub max_doc: String,
+
     #[command(flatten)]
     pub check: CheckArgs,
 }
@@ -145,7 +150,7 @@ pub struct ListenArgs {
     pub events: Vec<String>,
 
     /// Answer every payload with this HTTP status (to see how VCS logs a failing handler).
-    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..=599))]
+    #[arg(long, value_name = "CODE", value_parser = reply_status)]
     pub reply_status: Option<u16>,
 
     /// Answer payloads that fail their schema with 422 and the errors.
@@ -207,7 +212,7 @@ pub struct SendArgs {
     pub events: Vec<String>,
 
     /// Requests in flight at once; 1 keeps the input order.
-    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = threads)]
     pub concurrency: u16,
 
     /// Start at most this many requests per second (50/s).
@@ -234,6 +239,27 @@ pub enum ColorWhen {
 pub enum Format {
     Text,
     Json,
+}
+
+/// A count of threads or requests in flight: 1 to 1024.
+fn threads(text: &str) -> Result<u16, String> {
+    whole_number(text, 1, 1024)
+}
+
+/// An HTTP status to answer with: a success, redirect or error (2xx to 5xx); 1xx are not
+/// final answers.
+fn reply_status(text: &str) -> Result<u16, String> {
+    whole_number(text, 200, 599)
+}
+
+/// A whole number in `low..=high`, with a message naming the range for anything else (clap's
+/// own integer parser names it only for numbers it could read).
+fn whole_number(text: &str, low: u16, high: u16) -> Result<u16, String> {
+    text.trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|n| (low..=high).contains(n))
+        .ok_or_else(|| format!("expected a whole number from {low} to {high}"))
 }
 
 #[cfg(test)]

@@ -163,9 +163,13 @@ impl Config {
 }
 
 fn resolve_read(read: ReadArgs) -> Result<Read> {
+    let options = Options {
+        max_doc: parse_size(&read.max_doc, "--max-doc")?,
+        ..resolve_check(read.check)?
+    };
     Ok(Read {
         paths: read.paths,
-        options: resolve_check(read.check)?,
+        options,
     })
 }
 
@@ -191,7 +195,7 @@ fn resolve_check(read: CheckArgs) -> Result<Options> {
         allowed,
         undocumented: read.undocumented,
         redact: read.redact,
-        now: None,
+        ..Options::default()
     })
 }
 
@@ -231,7 +235,7 @@ fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
             .transpose()
             .context("--reply-status")?,
         reject_invalid: args.reject_invalid,
-        max_body: parse_size(&args.max_body)?,
+        max_body: parse_size(&args.max_body, "--max-body")?,
         body_timeout: parse_duration(&args.body_timeout, "--body-timeout")?,
         token: args.token,
         save: args.save,
@@ -273,21 +277,32 @@ fn parse_url(text: &str, option: &str) -> Result<reqwest::Url> {
     Ok(url)
 }
 
-/// `30`, `30s`, `500ms`.
+/// The shortest and longest duration a timeout flag takes.
+const DURATION_RANGE: (Duration, Duration) =
+    (Duration::from_millis(1), Duration::from_secs(86_400));
+
+/// `30s`, `500ms` or `2` (seconds), from 1ms to 24h.
 pub fn parse_duration(text: &str, option: &str) -> Result<Duration> {
     let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
         (ms, 0.001)
     } else {
         (text.strip_suffix('s').unwrap_or(text), 1.0)
     };
-    match number.trim().parse::<f64>() {
-        Ok(value) if value > 0.0 && value.is_finite() => Ok(Duration::from_secs_f64(value * scale)),
-        _ => bail!("{option} {text}: expected a duration such as 30s or 500ms"),
+    let (low, high) = DURATION_RANGE;
+    match number.trim().parse::<f64>().map(|value| value * scale) {
+        // Checked before converting: `Duration::from_secs_f64` panics past its range.
+        Ok(seconds) if seconds >= low.as_secs_f64() && seconds <= high.as_secs_f64() => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
+        _ => bail!("{option} {text}: expected a duration from 1ms to 24h, such as 30s or 500ms"),
     }
 }
 
-/// `1048576`, `16MiB`, `512K`.
-pub fn parse_size(text: &str) -> Result<usize> {
+/// The largest size a size flag takes.
+const MAX_SIZE: u64 = 4 << 30;
+
+/// `1048576`, `16MiB`, `512K`: from 1 byte to 4GiB.
+pub fn parse_size(text: &str, option: &str) -> Result<usize> {
     let lower = text.trim().to_ascii_lowercase();
     let (number, scale) = [
         ("kib", 1 << 10),
@@ -299,13 +314,19 @@ pub fn parse_size(text: &str) -> Result<usize> {
         ("b", 1),
     ]
     .iter()
-    .find_map(|(suffix, scale)| lower.strip_suffix(suffix).map(|n| (n.to_string(), *scale)))
+    .find_map(|(suffix, scale): &(&str, u64)| {
+        lower.strip_suffix(suffix).map(|n| (n.to_string(), *scale))
+    })
     .unwrap_or((lower.clone(), 1));
-    match number.trim().parse::<usize>() {
-        Ok(value) if value > 0 => value
-            .checked_mul(scale)
-            .with_context(|| format!("--max-body {text}: too large")),
-        _ => bail!("--max-body {text}: expected a size such as 16MiB or 65536"),
+    match number
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+    {
+        Some(bytes @ 1..=MAX_SIZE) => usize::try_from(bytes)
+            .with_context(|| format!("{option} {text}: larger than this machine can address")),
+        _ => bail!("{option} {text}: expected a size from 1 byte to 4GiB, such as 16MiB or 65536"),
     }
 }
 
@@ -358,10 +379,10 @@ mod tests {
 
     #[test]
     fn sizes_and_durations_read_as_written() {
-        assert_eq!(parse_size("16MiB").unwrap(), 16 << 20);
-        assert_eq!(parse_size("512k").unwrap(), 512_000);
-        assert_eq!(parse_size("65536").unwrap(), 65_536);
-        assert!(parse_size("lots").is_err());
+        assert_eq!(parse_size("16MiB", "--s").unwrap(), 16 << 20);
+        assert_eq!(parse_size("512k", "--s").unwrap(), 512_000);
+        assert_eq!(parse_size("65536", "--s").unwrap(), 65_536);
+        assert!(parse_size("lots", "--s").is_err());
         assert_eq!(
             parse_duration("30s", "--t").unwrap(),
             Duration::from_secs(30)

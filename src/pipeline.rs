@@ -127,7 +127,7 @@ fn run_on<R: Render>(
     mut sink: impl FnMut(Done) -> Result<()>,
 ) -> Result<()> {
     if jobs <= 1 {
-        return read(inputs, |batch| sink(work.run(batch)?));
+        return read(inputs, work.options.max_doc, |batch| sink(work.run(batch)?));
     }
     // Enough batches in flight to keep every worker busy while the sink catches up. The work
     // queue holds them all, so the reader, holding a ticket, never blocks on it.
@@ -150,7 +150,9 @@ fn run_on<R: Render>(
         drop(done_tx);
         // The reader is not scoped: blocked on a silent pipe, it must not keep the run alive
         // once the output has gone (`tail -f capture | jerahook validate | head`).
-        let reader = std::thread::spawn(move || read_with_tickets(inputs, &ticket_rx, &work_tx));
+        let max_doc = work.options.max_doc;
+        let reader =
+            std::thread::spawn(move || read_with_tickets(inputs, max_doc, &ticket_rx, &work_tx));
         // However this closure ends, the workers stop.
         let _stop_workers = StopOnDrop(&stop);
         // Results arrive in any order; they leave in input order. Returning early (the sink
@@ -211,11 +213,12 @@ fn worker<R: Render>(
 
 fn read_with_tickets(
     inputs: Vec<Input>,
+    max_doc: usize,
     tickets: &Receiver<()>,
     work_tx: &SyncSender<(u64, Batch)>,
 ) -> Result<()> {
     let mut seq = 0;
-    read(inputs, |batch| {
+    read(inputs, max_doc, |batch| {
         // No ticket or no worker: the consumer has stopped, and so does reading.
         tickets.recv().map_err(|_| anyhow!("output stopped"))?;
         work_tx
@@ -234,7 +237,11 @@ fn read_with_tickets(
 }
 
 /// Splits the inputs into batches and hands them to `send`, in order.
-fn read(inputs: Vec<Input>, mut send: impl FnMut(Batch) -> Result<()>) -> Result<()> {
+fn read(
+    inputs: Vec<Input>,
+    max_doc: usize,
+    mut send: impl FnMut(Batch) -> Result<()>,
+) -> Result<()> {
     let mut batch = Batch {
         items: Vec::new(),
         bytes: 0,
@@ -253,7 +260,7 @@ fn read(inputs: Vec<Input>, mut send: impl FnMut(Batch) -> Result<()>) -> Result
             }
         };
         let may_block = input.may_block();
-        let mut splitter = Splitter::new(reader);
+        let mut splitter = Splitter::new(reader).max_doc(max_doc);
         let mut index = 0;
         let mut consumed = 0;
         loop {

@@ -133,9 +133,28 @@ fn nul_bytes_in_and_between_documents() {
 fn a_single_100_mb_line() {
     let name = "x".repeat(100 * 1024 * 1024);
     let input = compact("clients.create").replace("My name", &name);
+    // Over the default --max-doc (64 MiB): one record that names the limit.
     let found = records(input.as_bytes());
     assert_eq!(found.len(), 1);
-    assert!(found[0].valid);
+    assert_eq!(found[0].errors[0].code, Code::TooLarge);
+    // Under a higher limit it is read and judged like any payload.
+    let schemas = SchemaSet::built_in();
+    let limit = 200 << 20;
+    let piece = Splitter::new(input.as_bytes())
+        .max_doc(limit)
+        .next()
+        .unwrap()
+        .unwrap();
+    let options = Options {
+        max_doc: limit,
+        ..options()
+    };
+    assert!(
+        validate::judge(piece, "-", 0, &schemas, options)
+            .unwrap()
+            .0
+            .valid
+    );
     // And shortened when a message quotes it.
     let input = compact("clients.create").replace(
         "\"companies_id\":3",

@@ -175,7 +175,8 @@ fn read_jobs(
     for input in inputs {
         let source = input.name();
         let reader = input.open().with_context(|| source.clone())?;
-        for (index, piece) in Splitter::new(reader).enumerate() {
+        let pieces = Splitter::new(reader).max_doc(settings.options.max_doc);
+        for (index, piece) in pieces.enumerate() {
             let piece = piece.with_context(|| source.clone())?;
             let body = match &piece {
                 Piece::Value { bytes, .. } => bytes.clone(),
@@ -253,12 +254,19 @@ pub fn parse_header(text: &str) -> Result<(reqwest::header::HeaderName, HeaderVa
     Ok((name, value))
 }
 
+/// The slowest and fastest `--rate`: one request in 1000 s, and one every 10 µs (the pacing
+/// timer needs a period it can count).
+const RATE_RANGE: (f64, f64) = (0.001, 100_000.0);
+
 /// `--rate 50/s` (or `50`) as requests per second.
 pub fn parse_rate(text: &str) -> Result<f64> {
     let number = text.strip_suffix("/s").unwrap_or(text);
+    let (low, high) = RATE_RANGE;
     match number.trim().parse::<f64>() {
-        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
-        _ => anyhow::bail!("--rate {text:?}: expected requests per second, such as 50/s"),
+        Ok(rate) if (low..=high).contains(&rate) => Ok(rate),
+        _ => anyhow::bail!(
+            "--rate {text}: expected requests per second from 0.001/s to 100000/s, such as 50/s"
+        ),
     }
 }
 

@@ -5,9 +5,15 @@
 //! or not. The splitter follows strings and brackets to find where each document ends, without
 //! parsing it; `serde_json` parses each piece afterwards. Broken input must not hide what comes
 //! after it, so the splitter resynchronises:
-//! - a `{` in the first column of a line, while a document is still open, starts a new document
-//!   (the open one was cut short: a truncated NDJSON line, an unclosed object);
 //! - a string never spans a line in valid JSON, so a line break inside one ends the string;
+//! - a `{` in the first column of a line, while a document is still open, starts a new document
+//!   (the open one was cut short) unless it can continue the open one: JSON expects a value
+//!   there (after `:`, `[`, or `,` in an array) and the open document is laid out with nothing
+//!   indented (`json.dumps(indent=0)`, an array of payloads one per line). A document whose
+//!   first line held more than its bracket (NDJSON), or whose inner lines are indented (any
+//!   pretty-printer), never has a nested `{` in the first column, so there it always cuts;
+//! - a document larger than the limit (`--max-doc`) is not kept: its bytes are counted and
+//!   dropped until it ends or is cut, and it becomes one piece that says so;
 //! - text that cannot start a JSON value is reported up to the end of its line, and reading
 //!   resumes on the next line.
 
@@ -28,10 +34,27 @@ pub enum Piece {
     Value { start: Position, bytes: Vec<u8> },
     /// Text that cannot start a JSON value, up to the end of its line (shortened).
     Stray { start: Position, text: String },
-    /// The input is not UTF-8 at all (a UTF-16 or UTF-32 byte order mark): nothing in it can
-    /// be read, and this is the only piece.
-    NotUtf8 { encoding: &'static str },
+    /// A document larger than the limit: dropped as it streamed past, `size` bytes of it.
+    TooLarge {
+        start: Position,
+        size: u64,
+        limit: usize,
+    },
+    /// The input is not UTF-8 at all (a UTF-16 or UTF-32 byte order mark, or the NUL bytes
+    /// those encodings put beside ASCII): nothing in it can be read, and this is the only piece.
+    NotUtf8 {
+        encoding: &'static str,
+        /// Whether a byte order mark announced it (otherwise its NUL bytes gave it away).
+        bom: bool,
+    },
 }
+
+/// The default for `--max-doc`: far above any real payload, far below what hurts.
+pub const DEFAULT_MAX_DOC: usize = 64 * 1024 * 1024;
+
+/// How many levels of nesting the scanner remembers the kind of (`{` or `[`); deeper levels
+/// are only counted. serde_json refuses documents nested deeper than 128 anyway.
+const STACK_KEEP: usize = 1024;
 
 /// How much of stray text a report keeps.
 const STRAY_KEEP: usize = 60;
@@ -69,7 +92,7 @@ impl Piece {
         match self {
             Piece::Value { bytes, .. } => bytes.len(),
             Piece::Stray { text, .. } => text.len(),
-            Piece::NotUtf8 { .. } => 0,
+            Piece::TooLarge { .. } | Piece::NotUtf8 { .. } => 0,
         }
     }
 
@@ -95,9 +118,19 @@ struct Scanner {
     /// The open document's first line has ended...
     first_line_ended: bool,
     /// ...and held more than its opening bracket: an NDJSON line, which a `{` in the first
-    /// column of a later line cuts short. A pretty-printed document (`{` alone on its first
-    /// line) is never cut: its nested objects may start in the first column.
+    /// column of a later line cuts short.
     first_line_content: bool,
+    /// A later line of the open document started indented, as pretty-printers write them.
+    indented_lines: bool,
+    /// A later line started in the first column without closing the document (indent 0).
+    flush_lines: bool,
+    /// The last byte outside strings that was not white space (`"` for a string).
+    last_significant: u8,
+    /// The kinds of the open brackets, outermost first (up to [`STACK_KEEP`] levels).
+    stack: Vec<u8>,
+    /// The open document is over the limit: its bytes are counted, not kept.
+    dropped: u64,
+    limit: usize,
     buf: Vec<u8>,
     stray: String,
 }
@@ -106,7 +139,7 @@ impl<R: BufRead> Splitter<R> {
     pub fn new(reader: R) -> Self {
         Splitter {
             reader,
-            scanner: Scanner::new(),
+            scanner: Scanner::new(DEFAULT_MAX_DOC),
             checked_bom: false,
             done: false,
             consumed: 0,
@@ -115,13 +148,20 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
+    /// Documents over `limit` bytes are dropped as they stream past (one [`Piece::TooLarge`]).
+    pub fn max_doc(mut self, limit: usize) -> Self {
+        self.scanner.limit = limit;
+        self
+    }
+
     /// Bytes consumed from the reader so far.
     pub fn consumed(&self) -> u64 {
         self.consumed
     }
 
-    /// Skips a UTF-8 byte order mark; names the encoding a UTF-16 or UTF-32 one announces.
-    fn check_bom(&mut self) -> io::Result<Option<&'static str>> {
+    /// Skips a UTF-8 byte order mark; names the encoding a UTF-16 or UTF-32 one announces, or
+    /// that NUL bytes beside the first character betray (JSON text never holds a raw NUL).
+    fn check_bom(&mut self) -> io::Result<Option<(&'static str, bool)>> {
         self.checked_bom = true;
         let head = self.reader.fill_buf()?;
         if head.starts_with(b"\xEF\xBB\xBF") {
@@ -130,7 +170,7 @@ impl<R: BufRead> Splitter<R> {
             return Ok(None);
         }
         // UTF-32 first: its little-endian mark begins with UTF-16's.
-        Ok(if head.starts_with(b"\xFF\xFE\0\0") {
+        let marked = if head.starts_with(b"\xFF\xFE\0\0") {
             Some("UTF-32LE")
         } else if head.starts_with(b"\0\0\xFE\xFF") {
             Some("UTF-32BE")
@@ -140,12 +180,25 @@ impl<R: BufRead> Splitter<R> {
             Some("UTF-16BE")
         } else {
             None
-        })
+        };
+        if let Some(encoding) = marked {
+            return Ok(Some((encoding, true)));
+        }
+        // Without a mark: an ASCII character beside NUL bytes.
+        let nul = |i: usize| head.get(i) == Some(&0);
+        let unmarked = match head {
+            [0, 0, 0, b, ..] if *b != 0 => Some("UTF-32BE"),
+            [b, 0, 0, 0, ..] if *b != 0 => Some("UTF-32LE"),
+            [0, b, ..] if *b != 0 && (head.len() < 4 || nul(2)) => Some("UTF-16BE"),
+            [b, 0, ..] if *b != 0 && (head.len() < 4 || nul(3)) => Some("UTF-16LE"),
+            _ => None,
+        };
+        Ok(unmarked.map(|encoding| (encoding, false)))
     }
 }
 
 impl Scanner {
-    fn new() -> Self {
+    fn new(limit: usize) -> Self {
         Scanner {
             state: State::Idle,
             depth: 0,
@@ -158,6 +211,12 @@ impl Scanner {
             start: Position { line: 1, column: 1 },
             first_line_ended: false,
             first_line_content: false,
+            indented_lines: false,
+            flush_lines: false,
+            last_significant: 0,
+            stack: Vec::new(),
+            dropped: 0,
+            limit,
             buf: Vec::new(),
             stray: String::new(),
         }
@@ -167,6 +226,10 @@ impl Scanner {
         self.state = state;
         self.first_line_ended = false;
         self.first_line_content = false;
+        self.indented_lines = false;
+        self.flush_lines = false;
+        self.stack.clear();
+        self.dropped = 0;
         self.start = Position {
             line: self.line,
             column: self.column,
@@ -174,17 +237,27 @@ impl Scanner {
     }
 
     fn take_value(&mut self) -> Piece {
+        self.state = State::Idle;
+        self.depth = 0;
+        self.in_string = false;
+        self.escaped = false;
+        if self.dropped > 0 {
+            let size = self.dropped + self.buf.len() as u64;
+            self.dropped = 0;
+            self.buf = Vec::new();
+            return Piece::TooLarge {
+                start: self.start,
+                size,
+                limit: self.limit,
+            };
+        }
         // A document cut short keeps the line breaks before the cut; without them the parser
         // reports the end where the document really stops.
         while self.buf.last().is_some_and(u8::is_ascii_whitespace) {
             self.buf.pop();
         }
-        self.state = State::Idle;
-        self.depth = 0;
-        self.in_string = false;
-        self.escaped = false;
         // The next piece is likely about as long as this one: one allocation, no regrowth.
-        let capacity = self.buf.len();
+        let capacity = self.buf.len().min(1 << 20);
         Piece::Value {
             start: self.start,
             bytes: std::mem::replace(&mut self.buf, Vec::with_capacity(capacity)),
@@ -197,6 +270,48 @@ impl Scanner {
             start: self.start,
             text: std::mem::take(&mut self.stray),
         }
+    }
+
+    /// Keeps bytes of the open document, or only counts them once it is over the limit.
+    fn store(&mut self, bytes: &[u8]) {
+        let len = self.buf.len() + bytes.len();
+        if len > self.limit {
+            self.dropped += len as u64;
+            self.buf = Vec::new();
+            return;
+        }
+        if len > self.buf.capacity() && self.buf.capacity() >= 1 << 23 {
+            // Doubling a large buffer would hold twice the limit at once; grow to it instead.
+            self.buf.reserve_exact(self.limit - self.buf.len());
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Notes how a later line of the open document starts: indented, or in the first column.
+    fn line_starts_with(&mut self, byte: u8) {
+        if self.line > self.start.line {
+            if matches!(byte, b' ' | b'\t') {
+                self.indented_lines = true;
+            } else if !matches!(byte, b'\n' | b'\r') {
+                self.flush_lines = true;
+            }
+        }
+    }
+
+    /// Whether JSON expects a value at this point of the open document.
+    fn expects_value(&self) -> bool {
+        match self.last_significant {
+            b':' | b'[' => true,
+            b',' => self.depth <= STACK_KEEP && self.stack.last() == Some(&b'['),
+            _ => false,
+        }
+    }
+
+    /// Whether a `{` in the first column cuts the open document short (see the module doc).
+    fn cuts(&self) -> bool {
+        !self.expects_value()
+            || self.first_line_content
+            || (self.indented_lines && !self.flush_lines)
     }
 
     /// Moves the position past `byte`.
@@ -231,16 +346,19 @@ impl Scanner {
                     b'{' | b'[' => {
                         self.begin(State::Nested);
                         self.depth = 1;
-                        self.buf.push(byte);
+                        self.stack.push(byte);
+                        self.last_significant = byte;
+                        self.store(&[byte]);
                     }
                     b'"' => {
                         self.begin(State::Nested);
                         self.in_string = true;
-                        self.buf.push(byte);
+                        self.last_significant = byte;
+                        self.store(&[byte]);
                     }
                     b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
                         self.begin(State::Scalar);
-                        self.buf.push(byte);
+                        self.store(&[byte]);
                     }
                     _ => {
                         self.begin(State::Stray);
@@ -256,6 +374,14 @@ impl Scanner {
                 } else if !self.first_line_ended && !matches!(byte, b' ' | b'\t') {
                     self.first_line_content = true;
                 }
+                if self.at_line_start {
+                    if byte == b'{' && !self.in_string && self.cuts() {
+                        // A new document in the first column while this one is open: this
+                        // one was cut short.
+                        return (Some(self.take_value()), false);
+                    }
+                    self.line_starts_with(byte);
+                }
                 if self.in_string {
                     if line_break {
                         // Strings cannot hold a raw line break: the string is broken, and the
@@ -269,23 +395,29 @@ impl Scanner {
                     } else if byte == b'"' {
                         self.in_string = false;
                         if self.depth == 0 {
-                            self.buf.push(byte);
+                            self.store(&[byte]);
                             return (Some(self.take_value()), true);
                         }
                     }
-                    self.buf.push(byte);
+                    self.store(&[byte]);
                     return (None, true);
                 }
-                if self.at_line_start && byte == b'{' && self.first_line_content {
-                    // A new document in the first column while this one is open: this one
-                    // was cut short.
-                    return (Some(self.take_value()), false);
+                self.store(&[byte]);
+                if !matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+                    self.last_significant = byte;
                 }
-                self.buf.push(byte);
                 match byte {
                     b'"' => self.in_string = true,
-                    b'{' | b'[' => self.depth += 1,
+                    b'{' | b'[' => {
+                        self.depth += 1;
+                        if self.depth <= STACK_KEEP {
+                            self.stack.push(byte);
+                        }
+                    }
                     b'}' | b']' => {
+                        if self.depth <= STACK_KEEP {
+                            self.stack.pop();
+                        }
                         self.depth = self.depth.saturating_sub(1);
                         if self.depth == 0 {
                             return (Some(self.take_value()), true);
@@ -297,7 +429,7 @@ impl Scanner {
             }
             State::Scalar => match byte {
                 b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'}' | b'[' | b']' | b'"' | b',' | b':' => {
-                    if is_scalar(&self.buf) {
+                    if self.dropped > 0 || is_scalar(&self.buf) {
                         return (Some(self.take_value()), false);
                     }
                     // Not a number or literal after all (`not json`): stray text, to the end
@@ -307,7 +439,7 @@ impl Scanner {
                     self.feed(byte)
                 }
                 _ => {
-                    self.buf.push(byte);
+                    self.store(&[byte]);
                     (None, true)
                 }
             },
@@ -343,10 +475,19 @@ impl Scanner {
 
     /// Takes a run `quiet_run` found: the bytes join the piece, the column moves past them.
     fn take_run(&mut self, run: &[u8]) {
-        if !self.first_line_ended && run.iter().any(|b| !matches!(b, b' ' | b'\t')) {
+        let last = run.iter().rev().find(|b| !matches!(b, b' ' | b'\t'));
+        if !self.first_line_ended && last.is_some() {
             self.first_line_content = true;
         }
-        self.buf.extend_from_slice(run);
+        if self.state == State::Nested && !self.in_string {
+            if self.at_line_start {
+                self.line_starts_with(run[0]);
+            }
+            if let Some(&last) = last {
+                self.last_significant = last;
+            }
+        }
+        self.store(run);
         self.column += run.iter().filter(|&&b| !is_continuation(b)).count();
         self.after_cr = false;
         self.at_line_start = false;
@@ -356,7 +497,7 @@ impl Scanner {
         match self.state {
             State::Idle => None,
             State::Stray => Some(self.take_stray()),
-            State::Scalar if !is_scalar(&self.buf) => {
+            State::Scalar if self.dropped == 0 && !is_scalar(&self.buf) => {
                 self.stray = stray_text(&mut self.buf);
                 Some(self.take_stray())
             }
@@ -478,9 +619,9 @@ impl<R: BufRead> Splitter<R> {
         if !self.checked_bom {
             match self.check_bom() {
                 Ok(None) => {}
-                Ok(Some(encoding)) => {
+                Ok(Some((encoding, bom))) => {
                     self.done = true;
-                    return Some(Ok(Step::Piece(Piece::NotUtf8 { encoding })));
+                    return Some(Ok(Step::Piece(Piece::NotUtf8 { encoding, bom })));
                 }
                 Err(error) => {
                     self.done = true;
@@ -593,7 +734,10 @@ mod tests {
                     (start.line, start.column, String::from_utf8(bytes).unwrap())
                 }
                 Piece::Stray { start, text } => (start.line, start.column, format!("stray:{text}")),
-                Piece::NotUtf8 { encoding } => (1, 1, format!("not utf-8:{encoding}")),
+                Piece::NotUtf8 { encoding, .. } => (1, 1, format!("not utf-8:{encoding}")),
+                Piece::TooLarge { start, size, .. } => {
+                    (start.line, start.column, format!("too large:{size}"))
+                }
             })
             .collect()
     }
@@ -752,7 +896,8 @@ mod tests {
         assert_eq!(
             pieces,
             [Piece::NotUtf8 {
-                encoding: "UTF-16LE"
+                encoding: "UTF-16LE",
+                bom: true
             }]
         );
         let utf32 = b"\xFF\xFE\0\0{\0\0\0";
@@ -760,7 +905,8 @@ mod tests {
         assert_eq!(
             pieces,
             [Piece::NotUtf8 {
-                encoding: "UTF-32LE"
+                encoding: "UTF-32LE",
+                bom: true
             }]
         );
     }
@@ -791,6 +937,38 @@ mod tests {
         // First piece, then (the rest of the first read being a partial piece) a pause before
         // the read that completes the second.
         assert_eq!(steps, [false, true, false, true]);
+    }
+
+    #[test]
+    fn a_document_over_the_limit_is_counted_not_kept() {
+        let pieces: Vec<Piece> = Splitter::new(&b"[[[[[[[[[[[[\n{}\n\"abcdefghijkl\" 7"[..])
+            .max_doc(8)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(pieces.len(), 4, "{pieces:?}");
+        assert!(matches!(
+            pieces[0],
+            Piece::TooLarge {
+                size: 13,
+                limit: 8,
+                ..
+            }
+        ));
+        assert!(matches!(&pieces[1], Piece::Value { bytes, .. } if bytes == b"{}"));
+        assert!(matches!(pieces[2], Piece::TooLarge { size: 14, .. }));
+        assert!(matches!(&pieces[3], Piece::Value { bytes, .. } if bytes == b"7"));
+    }
+
+    #[test]
+    fn a_cut_document_ends_where_json_cannot_go_on() {
+        // An object expects a key, not `{`: the open document was cut.
+        assert_eq!(split("{\n{\"a\": 1}").len(), 2);
+        // After `,` in an object, likewise, even with nothing indented.
+        assert_eq!(split("{\n\"a\": 1,\n{\"b\": 1}").len(), 2);
+        // After `:` in a pretty-printed (indented) document: no printer breaks a line there.
+        assert_eq!(split("{\n  \"a\":\n{\"b\": 1}").len(), 2);
+        // After `,` in an array laid out with nothing indented, the object goes on.
+        assert_eq!(split("[\n{\"a\": 1},\n{\"b\": 1}\n]").len(), 1);
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub enum Code {
     Json,
     /// An input holds no payload.
     NoPayload,
+    /// A document is larger than `--max-doc`.
+    TooLarge,
     /// `events_id` is no event the catalog knows (a warning with `--allow-unknown`).
     UnknownEvent,
     /// `events_id` is not the event `--event` asked for.
@@ -51,6 +53,7 @@ impl Code {
             Code::Schema => "schema",
             Code::Json => "json",
             Code::NoPayload => "no-payload",
+            Code::TooLarge => "too-large",
             Code::UnknownEvent => "unknown-event",
             Code::EventMismatch => "event-mismatch",
             Code::IdMismatch => "id-mismatch",
@@ -93,6 +96,7 @@ impl Code {
             Code::Schema => "the payload fails its event's schema",
             Code::Json => "the input is not a JSON document",
             Code::NoPayload => "the input holds no payload",
+            Code::TooLarge => "a document is larger than --max-doc",
             Code::EventMismatch => "events_id is not the event --event asked for",
         }
     }

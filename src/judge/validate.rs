@@ -19,7 +19,7 @@ use crate::judge::report::{Issue, Record, Snippet};
 use crate::judge::schemas::SchemaSet;
 
 /// What a run asks of every payload.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Every payload must be this event (`--event`).
     pub event: Option<&'static Event>,
@@ -36,6 +36,23 @@ pub struct Options {
     /// Seconds since the epoch for date checks; `None` reads the clock for each payload, so a
     /// long `tail -f` run judges every payload against its own time of arrival.
     pub now: Option<i64>,
+    /// Documents over this many bytes are dropped while read (`--max-doc`).
+    pub max_doc: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            event: None,
+            allow_unknown: false,
+            strict: false,
+            allowed: CodeSet::default(),
+            undocumented: false,
+            redact: false,
+            now: None,
+            max_doc: reader::DEFAULT_MAX_DOC,
+        }
+    }
 }
 
 impl Options {
@@ -308,7 +325,12 @@ pub fn judge(
             record.errors.push(issue);
             return Ok((record, None));
         }
-        Piece::NotUtf8 { encoding } => {
+        Piece::NotUtf8 { encoding, bom } => {
+            let evidence = if bom {
+                format!("it starts with a {encoding} byte order mark")
+            } else {
+                "it has no byte order mark, but NUL bytes beside its characters".to_string()
+            };
             record.line = 1;
             record.errors.push(Issue {
                 line: 1,
@@ -317,7 +339,22 @@ pub fn judge(
                     Code::Json,
                     "",
                     format!(
-                        "not UTF-8: this input is {encoding} (it starts with a {encoding} byte order mark); convert it first, for example with `iconv -f {encoding} -t UTF-8`"
+                        "not UTF-8: this input is {encoding} ({evidence}); convert it first, for example with `iconv -f {encoding} -t UTF-8`"
+                    ),
+                )
+            });
+            return Ok((record, None));
+        }
+        Piece::TooLarge { start, size, limit } => {
+            record.line = start.line;
+            record.errors.push(Issue {
+                line: start.line,
+                column: start.column,
+                ..Issue::new(
+                    Code::TooLarge,
+                    "",
+                    format!(
+                        "document of {size} bytes is larger than the --max-doc limit of {limit} bytes; skipped, reading resumed after it"
                     ),
                 )
             });
