@@ -546,3 +546,51 @@ fn on_a_pipe_each_payload_is_reported_as_it_arrives() {
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }
+
+/// Whether text could steer a terminal: a control character other than a line break, or a
+/// character that reorders the line.
+fn steers_the_terminal(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn control_characters_in_a_payload_are_shown_escaped_in_text_and_exact_in_json() {
+    let esc = "\\u001b[32m✓ fake\\r\\u009b\\u202e";
+    let payload = format!(
+        r#"{{"event": {{"dt": "2024-01-01T00:00:00Z", "events_id": "clients.create{esc}", "object_id": "1{esc}"}}, "data": {{"id": 1, "name": "{esc}", "companies_id": "{esc}", "x{esc}": "{esc}"}}}}
+{{"event": {{"dt": "2024-01-01T00:00:00Z", "events_id": "clients.update", "object_id": 1}}, "data": {{"id": 1, "name": "{esc}", "companies_id": "x{esc}", "n{esc}": 1}}}}
+"#
+    );
+    for args in [
+        &["validate", "-"][..],
+        &["validate", "--undocumented", "-"],
+        &["validate", "--strict", "-"],
+        &["inspect", "-"],
+        &["inspect", "--all", "-"],
+    ] {
+        let output = cmd()
+            .args(args)
+            .write_stdin(payload.clone())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&[output.stdout, output.stderr].concat()).into_owned();
+        assert_eq!(steers_the_terminal(&text), None, "{args:?}: {text}");
+        assert!(
+            text.contains("\\u001b[32m"),
+            "{args:?} shows the escape: {text}"
+        );
+    }
+    let output = cmd()
+        .args(["validate", "--format", "json", "-"])
+        .write_stdin(payload)
+        .output()
+        .unwrap();
+    let records = json_records(&output.stdout);
+    assert_eq!(
+        records[0]["event"],
+        "clients.create\u{1b}[32m✓ fake\r\u{9b}\u{202e}"
+    );
+}

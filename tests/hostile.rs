@@ -392,3 +392,45 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         ]
     })
 }
+
+#[test]
+fn forty_thousand_duplicate_keys_give_a_hundred_warnings_and_a_note() {
+    let keys: Vec<String> = (0..40_000).map(|i| format!("\"k\":{i}")).collect();
+    let input = compact("clients.create").replace(
+        "\"name\":\"My name\"",
+        &format!("\"name\":\"My name\",\"x\":{{{}}}", keys.join(",")),
+    );
+    let found = records(input.as_bytes());
+    let warnings = &found[0].warnings;
+    assert_eq!(warnings.len(), validate::MAX_WARNINGS + 1);
+    assert!(
+        warnings[..100]
+            .iter()
+            .all(|w| w.code == Code::DuplicateKey && w.line == 1)
+    );
+    // In text order: the first repeat is the second "k".
+    assert!(
+        warnings[0]
+            .snippet
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("\"k\":1")
+    );
+    assert_eq!(
+        warnings[100].message,
+        "more than 100 warnings; the first 100 are shown"
+    );
+    let allowed = Options {
+        allowed: {
+            let mut set = jerahook::codes::CodeSet::default();
+            set.insert(Code::DuplicateKey);
+            set
+        },
+        ..options()
+    };
+    let schemas = SchemaSet::built_in();
+    let piece = Splitter::new(input.as_bytes()).next().unwrap().unwrap();
+    let record = validate::judge(piece, "-", 0, &schemas, allowed).unwrap().0;
+    assert!(record.warnings.is_empty());
+}

@@ -41,11 +41,11 @@ pub struct Duplicate {
     pub offset: usize,
 }
 
-/// Every repeated key in the document, in text order.
-pub fn duplicate_keys(text: &[u8]) -> Vec<Duplicate> {
+/// The first `most` repeated keys in the document, in text order.
+pub fn duplicate_keys(text: &[u8], most: usize) -> Vec<Duplicate> {
     let mut found = Vec::new();
     let start = skip_ws(text, 0);
-    walk_duplicates(text, start, String::new(), &mut found, 0);
+    walk_duplicates(text, start, String::new(), &mut found, most, 0);
     found
 }
 
@@ -57,9 +57,11 @@ fn walk_duplicates(
     at: usize,
     pointer: String,
     found: &mut Vec<Duplicate>,
+    most: usize,
     depth: usize,
 ) -> Option<usize> {
-    if depth > MAX_DEPTH {
+    // Past the depth serde_json accepts, or enough found: stop walking.
+    if depth > MAX_DEPTH || found.len() >= most {
         return None;
     }
     match text.get(at)? {
@@ -86,7 +88,7 @@ fn walk_duplicates(
                 }
                 let child = format!("{pointer}/{}", escape_token(&key));
                 keys.insert(key);
-                i = walk_duplicates(text, i, child, found, depth + 1)?;
+                i = walk_duplicates(text, i, child, found, most, depth + 1)?;
                 i = skip_ws(text, i);
                 match text.get(i)? {
                     b',' => i = skip_ws(text, i + 1),
@@ -102,7 +104,14 @@ fn walk_duplicates(
             }
             let mut index = 0;
             loop {
-                i = walk_duplicates(text, i, format!("{pointer}/{index}"), found, depth + 1)?;
+                i = walk_duplicates(
+                    text,
+                    i,
+                    format!("{pointer}/{index}"),
+                    found,
+                    most,
+                    depth + 1,
+                )?;
                 index += 1;
                 i = skip_ws(text, i);
                 match text.get(i)? {
@@ -259,7 +268,7 @@ mod tests {
     fn a_repeated_key_resolves_to_the_last_value_and_is_reported() {
         let text = r#"{"data": {"id": 1, "id": 2}, "x": [{"k": 1, "k": 1}]}"#;
         assert_eq!(at(text, "/data/id"), Some("2"));
-        let found = duplicate_keys(text.as_bytes());
+        let found = duplicate_keys(text.as_bytes(), usize::MAX);
         assert_eq!(found.len(), 2);
         assert_eq!(
             (found[0].object.as_str(), found[0].key.as_str()),
@@ -273,6 +282,6 @@ mod tests {
     fn broken_text_gives_nothing_rather_than_a_guess() {
         assert_eq!(locate(b"{\"a\": ", "/a"), None);
         assert_eq!(locate(b"[1, 2", "/5"), None);
-        assert!(duplicate_keys(b"{\"a\": 1, \"a\"").is_empty());
+        assert!(duplicate_keys(b"{\"a\": 1, \"a\"", usize::MAX).is_empty());
     }
 }

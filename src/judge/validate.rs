@@ -86,6 +86,9 @@ pub const MAX_ERRORS: usize = 100;
 /// The last error of a payload that has more than [`MAX_ERRORS`].
 const MORE_ERRORS: &str = "more errors than these; fix these first and check again";
 
+/// At most this many warnings are reported per payload, then one note says how many more.
+pub const MAX_WARNINGS: usize = 100;
+
 /// Validates one parsed payload against its schema and the catalog. Positions are left for
 /// [`judge`], which has the text.
 pub fn check(payload: &Value, schemas: &SchemaSet, options: Options) -> Result<Verdict> {
@@ -382,8 +385,14 @@ pub fn judge(
     };
     let payload = parsed.value;
     let mut verdict = check(&payload, schemas, options)?;
-    if parsed.has_duplicate_keys {
-        for duplicate in locate::duplicate_keys(&bytes) {
+    verdict
+        .warnings
+        .retain(|warning| !options.allowed.contains(warning.code));
+    // Known spans of the warnings, by position (`None`: found by the issue's path).
+    let mut spans: Vec<Option<locate::Span>> = vec![None; verdict.warnings.len()];
+    if parsed.has_duplicate_keys && !options.allowed.contains(Code::DuplicateKey) {
+        // One past the cap is enough to know a note is due; the rest is never collected.
+        for duplicate in locate::duplicate_keys(&bytes, MAX_WARNINGS + 1) {
             let pointer = format!(
                 "{}/{}",
                 duplicate.object,
@@ -397,30 +406,25 @@ pub fn judge(
                     duplicate.key
                 ),
             );
-            let end = duplicate.offset + duplicate.key.len() + 2;
-            place(
-                &mut issue,
-                start,
-                &bytes,
-                duplicate.offset,
-                end,
-                options.redact,
-            );
+            // Placed below with the others; the span is the key with its quotes.
+            issue.line = 0;
             verdict.warnings.push(issue);
+            spans.push(Some(locate::Span {
+                start: duplicate.offset,
+                end: duplicate.offset + duplicate.key.len() + 2,
+            }));
         }
     }
-    verdict
-        .warnings
-        .retain(|warning| !options.allowed.contains(warning.code));
+    place_all(
+        &mut verdict.errors,
+        &mut verdict.warnings,
+        &spans,
+        start,
+        &bytes,
+        options.redact,
+    );
     if options.strict {
         verdict.errors.append(&mut verdict.warnings);
-    }
-    for issue in verdict.errors.iter_mut().chain(verdict.warnings.iter_mut()) {
-        if issue.line == 0 {
-            let span =
-                locate::locate(&bytes, &issue.path).unwrap_or(locate::Span { start: 0, end: 1 });
-            place(issue, start, &bytes, span.start, span.end, options.redact);
-        }
     }
     // In the order a reader of the input meets them.
     // (The note that more errors were left out stays last.)
@@ -430,6 +434,19 @@ pub fn judge(
     verdict
         .warnings
         .sort_by_key(|issue| (issue.line, issue.column));
+    if verdict.warnings.len() > MAX_WARNINGS {
+        let code = verdict.warnings[MAX_WARNINGS].code;
+        verdict.warnings.truncate(MAX_WARNINGS);
+        verdict.warnings.push(Issue {
+            line: start.line,
+            column: start.column,
+            ..Issue::new(
+                code,
+                "",
+                format!("more than {MAX_WARNINGS} warnings; the first {MAX_WARNINGS} are shown"),
+            )
+        });
+    }
     if options.undocumented {
         if let Some(Lookup::Known(event) | Lookup::Old(event, _)) =
             verdict.event.as_deref().map(catalog::lookup)
@@ -445,6 +462,48 @@ pub fn judge(
     Ok((record, Some(payload)))
 }
 
+/// Places every issue not yet placed: its span is the one given (warnings, by position), or
+/// the value its path names. Positions are found in one pass over the text, in text order, so
+/// a payload with many issues costs no more than one with a few.
+fn place_all(
+    errors: &mut [Issue],
+    warnings: &mut [Issue],
+    warning_spans: &[Option<locate::Span>],
+    origin: Position,
+    bytes: &[u8],
+    redact: bool,
+) {
+    let unplaced = |issue: &Issue| issue.line == 0;
+    let mut todo: Vec<(locate::Span, &mut Issue)> = errors
+        .iter_mut()
+        .map(|issue| (None, issue))
+        .chain(
+            warning_spans
+                .iter()
+                .copied()
+                .chain(std::iter::repeat(None))
+                .zip(warnings.iter_mut()),
+        )
+        .filter(|(_, issue)| unplaced(issue))
+        .map(|(span, issue)| {
+            let span = span
+                .or_else(|| locate::locate(bytes, &issue.path))
+                .unwrap_or(locate::Span { start: 0, end: 1 });
+            (span, issue)
+        })
+        .collect();
+    todo.sort_by_key(|(span, _)| span.start);
+    let mut cursor = (0, origin);
+    for (span, issue) in todo {
+        let start = span.start.min(bytes.len());
+        cursor = (
+            start,
+            reader::position_at(cursor.1, &bytes[cursor.0..], start - cursor.0),
+        );
+        place_at(issue, cursor.1, bytes, start, span.end, redact);
+    }
+}
+
 /// Sets an issue's line, column and source snippet from the byte span `start..end` of a piece
 /// that begins at `origin`. Redacted output shows no source text.
 fn place(
@@ -457,31 +516,41 @@ fn place(
 ) {
     let start = start.min(bytes.len());
     let at = reader::position_at(origin, bytes, start);
+    place_at(issue, at, bytes, start, end, redact);
+}
+
+/// [`place`] with the position of `start` already known.
+fn place_at(issue: &mut Issue, at: Position, bytes: &[u8], start: usize, end: usize, redact: bool) {
     issue.line = at.line;
     issue.column = at.column;
     if redact {
         return;
     }
     let is_break = |b: &u8| *b == b'\n' || *b == b'\r';
-    let line_start = bytes[..start]
+    // Only a window of a long line is kept (a payload on one line may be megabytes long), so
+    // the line's ends are looked for only that far.
+    let window_start = start.saturating_sub(SNIPPET_BEFORE);
+    let window_end = (start + SNIPPET_AFTER).min(bytes.len());
+    let line_start = bytes[window_start..start]
         .iter()
         .rposition(is_break)
-        .map_or(0, |i| i + 1);
-    let line_end = bytes[start..]
+        .map(|i| window_start + i + 1)
+        .or((window_start == 0).then_some(0));
+    let line_end = bytes[start..window_end]
         .iter()
         .position(is_break)
-        .map_or(bytes.len(), |i| start + i);
-    // Only a window of a long line is kept: a payload on one line may be megabytes long.
-    let from = floor_char(bytes, start.saturating_sub(SNIPPET_BEFORE).max(line_start));
-    let to = floor_char(bytes, (start + SNIPPET_AFTER).min(line_end)).max(start);
+        .map(|i| start + i)
+        .or((window_end == bytes.len()).then_some(bytes.len()));
+    let from = floor_char(bytes, line_start.unwrap_or(window_start));
+    let to = floor_char(bytes, line_end.unwrap_or(window_end)).max(start);
     let mut text = String::new();
-    if from > line_start {
+    if line_start.is_none_or(|line_start| from > line_start) {
         text.push('…');
     }
     let before =
         text.chars().count() + String::from_utf8_lossy(&bytes[from..start]).chars().count();
     text.push_str(&String::from_utf8_lossy(&bytes[from..to]));
-    if to < line_end {
+    if line_end.is_none_or(|line_end| to < line_end) {
         text.push('…');
     }
     let width = String::from_utf8_lossy(&bytes[start..end.clamp(start, to)])

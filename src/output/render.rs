@@ -7,6 +7,7 @@ use colored::Colorize;
 
 use crate::catalog::{EVENTS, Event};
 use crate::judge::report::{Issue, Record, Snippet, Summary};
+use crate::output::escape::{printable as p, push_printable};
 use crate::output::inspect::{Cell, View};
 
 /// Whether one output stream gets colour.
@@ -62,9 +63,13 @@ pub(crate) fn counts(
     out: &mut impl Write,
     counts: &std::collections::BTreeMap<String, usize>,
 ) -> io::Result<()> {
-    let width = counts.keys().map(String::len).max().unwrap_or(0);
+    let width = counts
+        .keys()
+        .map(|name| p(name).chars().count())
+        .max()
+        .unwrap_or(0);
     for (name, count) in counts {
-        writeln!(out, "  {name:<width$}  {count:>6}")?;
+        writeln!(out, "  {:<width$}  {count:>6}", p(name))?;
     }
     Ok(())
 }
@@ -75,11 +80,14 @@ pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::R
     let event = record.event.as_deref().unwrap_or("(no event id)");
     let mut line = format!(
         "{mark} {}  {}",
-        style.dim(&format!("{}:{}", record.source, record.line)),
-        style.strong(event)
+        style.dim(&format!("{}:{}", p(&record.source), record.line)),
+        style.strong(&p(event))
     );
     if let Some(object_id) = &record.object_id {
-        line.push_str(&format!("  {}", crate::output::inspect::plain(object_id)));
+        line.push_str(&format!(
+            "  {}",
+            p(&crate::output::inspect::plain(object_id))
+        ));
     }
     writeln!(out, "{line}")?;
     issues(out, record, style, "  ")
@@ -110,16 +118,16 @@ fn issue_text(
     indent: &str,
 ) -> io::Result<()> {
     let path = if issue.path.is_empty() {
-        "(document)"
+        "(document)".into()
     } else {
-        &issue.path
+        p(&issue.path)
     };
     let head = match tag {
         Some(tag) => style.warn(&format!("{tag}[{}] {path}:", issue.code.name())),
         None => style.bad(&format!("{path}:")),
     };
-    let place = style.dim(&format!("{source}:{}:{}:", issue.line, issue.column));
-    writeln!(out, "{indent}{place} {head} {}", issue.message)?;
+    let place = style.dim(&format!("{}:{}:{}:", p(source), issue.line, issue.column));
+    writeln!(out, "{indent}{place} {head} {}", p(&issue.message))?;
     if let Some(snippet) = &issue.snippet {
         let (text, caret_at) = window(snippet);
         // A fixed gutter keeps the snippets of one payload aligned.
@@ -152,14 +160,28 @@ const SNIPPET_WIDTH: usize = 100;
 /// The part of a snippet's line that fits, and where the caret goes in it: long lines (a whole
 /// NDJSON payload) are cut around the value, marked with `…`.
 fn window(snippet: &Snippet) -> (String, usize) {
-    let chars: Vec<char> = snippet
-        .text
-        .chars()
-        .map(|c| if c == '\t' { ' ' } else { c })
-        .collect();
-    if chars.len() <= SNIPPET_WIDTH {
-        return (chars.into_iter().collect(), snippet.start);
+    // Control characters are shown escaped, so the caret moves with what they became.
+    let mut chars: Vec<char> = Vec::with_capacity(snippet.text.len());
+    let mut start = snippet.start;
+    let mut escaped = String::new();
+    for (i, c) in snippet.text.chars().enumerate() {
+        escaped.clear();
+        match c {
+            '\t' => escaped.push(' '),
+            c => push_printable(&mut escaped, c),
+        }
+        if i < snippet.start {
+            start += escaped.chars().count() - 1;
+        }
+        chars.extend(escaped.chars());
     }
+    if chars.len() <= SNIPPET_WIDTH {
+        return (chars.into_iter().collect(), start);
+    }
+    let snippet = &Snippet {
+        start,
+        ..snippet.clone()
+    };
     let from = snippet.start.saturating_sub(SNIPPET_WIDTH / 3);
     let to = (from + SNIPPET_WIDTH).min(chars.len());
     let mut text = String::new();
@@ -219,10 +241,14 @@ pub fn undocumented(out: &mut impl Write, summary: &Summary, style: Style) -> io
         style.strong("undocumented fields (payloads carrying each):")
     )?;
     for (event, fields) in &summary.undocumented {
-        writeln!(out, "  {}", style.strong(event))?;
-        let width = fields.keys().map(String::len).max().unwrap_or(0);
+        writeln!(out, "  {}", style.strong(&p(event)))?;
+        let width = fields
+            .keys()
+            .map(|f| p(f).chars().count())
+            .max()
+            .unwrap_or(0);
         for (field, count) in fields {
-            writeln!(out, "    {field:<width$}  {count:>6}")?;
+            writeln!(out, "    {:<width$}  {count:>6}", p(field))?;
         }
     }
     Ok(())
@@ -238,10 +264,10 @@ pub fn inspection(
     let mark = mark(view.valid, style);
     let mut header = format!(
         "{mark} {}",
-        style.strong(view.event.as_deref().unwrap_or("(no event id)"))
+        style.strong(&p(view.event.as_deref().unwrap_or("(no event id)")))
     );
     if let Some(object_id) = &view.object_id {
-        header.push_str(&format!(" #{object_id}"));
+        header.push_str(&format!(" #{}", p(object_id)));
     }
     match view.description {
         Some(description) => header.push_str(&format!(" · {description}")),
@@ -249,18 +275,23 @@ pub fn inspection(
         None => {}
     }
     if let Some(when) = &view.when {
-        header.push_str(&format!(" · {when}"));
+        header.push_str(&format!(" · {}", p(when)));
     }
     writeln!(out, "{header}")?;
-    let mut rows: Vec<(&str, &Cell)> = view
+    let rows: Vec<(&str, &Cell)> = view
         .rows
         .iter()
         .map(|row| (row.label.as_str(), &row.cell))
         .collect();
     let source = Cell::Text(format!("{}:{}", record.source, record.line));
-    rows.push(("source", &source));
+    // Every cell shown escaped; the table's widths are those of what is shown.
+    let rows: Vec<(&str, Cell)> = rows
+        .into_iter()
+        .map(|(label, cell)| (label, escaped_cell(cell)))
+        .chain([("source", escaped_cell(&source))])
+        .collect();
     let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
-    for (label, cell) in rows {
+    for (label, cell) in &rows {
         let padded = format!("{label:<width$}");
         match cell {
             Cell::Text(text) => writeln!(out, "    {}  {text}", style.dim(&padded))?,
@@ -290,10 +321,23 @@ pub fn inspection(
         }
     }
     for (path, value) in &view.other {
-        writeln!(out, "    {} = {value}", style.dim(path))?;
+        writeln!(out, "    {} = {}", style.dim(&p(path)), p(value))?;
     }
     issues(out, record, style, "    ")?;
     writeln!(out)
+}
+
+/// A cell with its payload text escaped.
+fn escaped_cell(cell: &Cell) -> Cell {
+    match cell {
+        Cell::Text(text) => Cell::Text(p(text).into_owned()),
+        Cell::Table(columns) => Cell::Table(
+            columns
+                .iter()
+                .map(|(name, value)| (p(name).into_owned(), p(value).into_owned()))
+                .collect(),
+        ),
+    }
 }
 
 /// The catalog by category, as text.
