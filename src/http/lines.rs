@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::http::latency;
-use crate::http::wire::{Forwarded, Outcome};
+use crate::http::wire::{Forwarded, Outcome, one_line};
 use crate::judge::report::Record;
 use crate::output::render::{Style, counts, issues, mark};
 
@@ -132,7 +132,11 @@ pub fn send_line(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::R
         .latency_ms
         .map(|ms| latency::format(std::time::Duration::from_secs_f64(ms / 1000.0)))
         .unwrap_or_default();
-    let response = outcome.response.as_deref().unwrap_or_default();
+    let response = one_line(
+        outcome.response.as_deref().unwrap_or_default(),
+        ANSWER_WIDTH,
+    );
+    let response = response.as_str();
     match (outcome.sent, outcome.status, &outcome.error) {
         (false, _, _) => line.push_str(&format!("  {}", style.warn("not sent"))),
         (true, Some(status), _) if (200..300).contains(&status) => {
@@ -161,6 +165,9 @@ pub fn send_line(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::R
     writeln!(out, "{line}")?;
     issues(out, record, style, "    ")
 }
+
+/// How much of a handler's answer a `send` line shows.
+const ANSWER_WIDTH: usize = 80;
 
 /// What `send` saw, printed at the end.
 pub struct SendSummary<'a> {

@@ -14,7 +14,7 @@ use crate::cli::Format;
 use crate::exit::ExitStatus;
 use crate::http::latency::Latencies;
 use crate::http::lines;
-use crate::http::wire::{Outcome, body_start, error_chain, install_crypto};
+use crate::http::wire::{Outcome, error_chain, install_crypto};
 use crate::input::inputs::Input;
 use crate::input::reader::{Piece, Splitter};
 use crate::judge::report::Record;
@@ -199,6 +199,7 @@ async fn send_one(client: &reqwest::Client, settings: &Settings, job: Job) -> Ou
         status: None,
         latency_ms: None,
         response: None,
+        response_truncated: false,
         error: None,
     };
     // Text that is not JSON at all is never sent: VCS never posts it.
@@ -217,15 +218,16 @@ async fn send_one(client: &reqwest::Client, settings: &Settings, job: Job) -> Ou
     let answered = match result {
         Ok(response) => {
             let status = response.status();
-            response.bytes().await.map(|bytes| (status, bytes))
+            read_answer(response).await.map(|answer| (status, answer))
         }
         Err(error) => Err(error),
     };
     outcome.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
     match answered {
-        Ok((status, bytes)) => {
+        Ok((status, (bytes, truncated))) => {
             outcome.status = Some(status.as_u16());
-            outcome.response = Some(body_start(&bytes));
+            outcome.response = Some(String::from_utf8_lossy(&bytes).into_owned());
+            outcome.response_truncated = truncated;
         }
         Err(error) => {
             let kind = if error.is_timeout() {
@@ -242,6 +244,36 @@ async fn send_one(client: &reqwest::Client, settings: &Settings, job: Job) -> Ou
     outcome
 }
 
+/// How much of a handler's answer is kept: the start of anything a handler should say.
+pub const ANSWER_CAP: usize = 64 * 1024;
+
+/// The answer's body, up to [`ANSWER_CAP`] bytes, and whether there was more.
+async fn read_answer(mut response: reqwest::Response) -> reqwest::Result<(Vec<u8>, bool)> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = ANSWER_CAP - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
+/// Headers that frame the request on the wire: the HTTP client sets them from the body and the
+/// URL, and one set by hand would cut or garble what the handler reads.
+const FRAMING_HEADERS: &[&str] = &[
+    "content-length",
+    "transfer-encoding",
+    "host",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+];
+
 /// `--header 'Name: value'` as a header.
 pub fn parse_header(text: &str) -> Result<(reqwest::header::HeaderName, HeaderValue)> {
     let (name, value) = text
@@ -249,6 +281,11 @@ pub fn parse_header(text: &str) -> Result<(reqwest::header::HeaderName, HeaderVa
         .with_context(|| format!("--header {text:?}: expected 'Name: value'"))?;
     let name = reqwest::header::HeaderName::from_bytes(name.trim().as_bytes())
         .with_context(|| format!("--header {text:?}: not a header name"))?;
+    if FRAMING_HEADERS.contains(&name.as_str()) {
+        anyhow::bail!(
+            "--header {text:?}: {name} frames the request and is set from the body and the URL; it cannot be set by hand"
+        );
+    }
     let value = HeaderValue::from_str(value.trim())
         .with_context(|| format!("--header {text:?}: not a header value"))?;
     Ok((name, value))

@@ -21,6 +21,22 @@ pub fn body_start(bytes: &[u8]) -> String {
     }
 }
 
+/// A body on one line for a log line: JSON compacted, other text with its white space runs
+/// folded, cut at `width` characters with `…`.
+pub fn one_line(text: &str, width: usize) -> String {
+    let folded = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => value.to_string(),
+        Err(_) => text.split_whitespace().collect::<Vec<_>>().join(" "),
+    };
+    if folded.chars().count() > width {
+        let mut cut: String = folded.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    } else {
+        folded
+    }
+}
+
 /// An error and its causes, on one line.
 pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -55,8 +71,10 @@ pub struct Outcome {
     /// The handler's status, or null when it did not answer.
     pub status: Option<u16>,
     pub latency_ms: Option<f64>,
-    /// The start of the handler's body, or why there is none.
+    /// The handler's answer (up to a cap), or why there is none.
     pub response: Option<String>,
+    /// The answer was longer than the cap and is cut.
+    pub response_truncated: bool,
     /// `unreachable`, `timeout` or `failed` when the request did not complete.
     pub error: Option<String>,
 }
@@ -64,6 +82,19 @@ pub struct Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_are_shown_on_one_line() {
+        assert_eq!(
+            one_line("{\n  \"ok\": true,\n  \"id\": 7\n}\n", 80),
+            r#"{"ok":true,"id":7}"#
+        );
+        assert_eq!(
+            one_line("<html>\n  <body>fail</body>\n</html>", 80),
+            "<html> <body>fail</body> </html>"
+        );
+        assert_eq!(one_line(&"x".repeat(100), 10).chars().count(), 10);
+    }
 
     #[test]
     fn body_starts_are_one_short_line() {
