@@ -274,14 +274,19 @@ impl Scanner {
 
     /// Keeps bytes of the open document, or only counts them once it is over the limit.
     fn store(&mut self, bytes: &[u8]) {
+        if self.dropped > 0 {
+            self.dropped += bytes.len() as u64;
+            return;
+        }
         let len = self.buf.len() + bytes.len();
         if len > self.limit {
             self.dropped += len as u64;
             self.buf = Vec::new();
             return;
         }
-        if len > self.buf.capacity() && self.buf.capacity() >= 1 << 23 {
-            // Doubling a large buffer would hold twice the limit at once; grow to it instead.
+        if len > self.buf.capacity() && self.buf.capacity() >= 1 << 20 {
+            // Past a megabyte (no real payload is this large), reserve the limit at once:
+            // pages count only as they fill, while doubling would hold old and new copies.
             self.buf.reserve_exact(self.limit - self.buf.len());
         }
         self.buf.extend_from_slice(bytes);
