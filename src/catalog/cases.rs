@@ -3,8 +3,9 @@
 //! events' old names), so a new event or field is covered without a hand-kept list.
 //!
 //! Each case is named `EVENT/VARIANT` and isolates one quirk: every case but `object-id-string`
-//! sends `object_id` as an integer, every case keeps the documented date-time forms unless it is
-//! a `dt-*` case, and so on, so a handler that fails one quirk fails exactly that variant.
+//! sends `object_id` as an integer, every case but `data-empty-array` sends empty data as `{}`,
+//! every case keeps the documented date-time forms unless it is a `dt-*` case, and so on, so a
+//! handler that fails one quirk fails exactly that variant.
 //! Nothing here reads the clock: the time and the first id come in as [`Fresh`].
 
 use std::time::Duration;
@@ -287,14 +288,18 @@ fn build(
     })
 }
 
-/// The documented payload with `id` as its object id (an integer) and the entity's id, and
-/// `event.dt` now in the documented form.
+/// The documented payload with `id` as its object id (an integer) and the entity's id,
+/// `event.dt` now in the documented form, and empty data as `{}` (the docs show `[]` for some
+/// deletes: that is the `data-empty-array` case's quirk).
 fn documented(event: &Event, fresh: &Fresh, id: u64) -> Value {
     let mut payload: Value =
         serde_json::from_str(event.example).expect("catalog examples are checked JSON");
     let dt = payload["event"]["dt"].as_str().map(Form::of);
     payload["event"]["dt"] = json!(dt.unwrap_or(Form::Rfc3339).format(fresh.now, fresh.micros));
     payload["event"]["object_id"] = json!(id);
+    if let Data::Empty = event.data {
+        payload["data"] = json!({});
+    }
     // The record the object id names: the entity, else the mail message, else the import queue.
     let data = &mut payload["data"];
     if data.get("id").is_some_and(Value::is_u64) {
@@ -621,6 +626,18 @@ mod tests {
                     case.name()
                 );
             }
+        }
+    }
+
+    #[test]
+    fn only_data_empty_array_sends_an_array() {
+        for case in all() {
+            assert_eq!(
+                case.payloads[0]["data"].is_array(),
+                case.variant == Variant::DataEmptyArray,
+                "{}",
+                case.name()
+            );
         }
     }
 

@@ -1,6 +1,7 @@
 //! Output: records and summaries made readable. `inspect` picks out what a person wants to see
-//! of a payload, `render` writes records, summaries and views as text or JSON. Nothing else in
-//! the validator's path writes to the terminal.
+//! of a payload, `render` writes records, summaries and views as text or JSON, `junit` writes
+//! JUnit XML reports for CI. Nothing else in the validator's path writes to the terminal.
 
 pub mod inspect;
+pub mod junit;
 pub mod render;
