@@ -557,3 +557,159 @@ fn the_example_echo_handler_passes_and_its_data_id_bug_is_found() {
         "{answer}"
     );
 }
+
+/// The "Testing your handler" section of README.md.
+fn readme_section() -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("## Testing your handler\n")
+        .expect("README has a section \"Testing your handler\"");
+    let rest = &readme[start..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |at| at + 3);
+    rest[..end].to_string()
+}
+
+/// Output with what changes from run to run made equal: dates, times of day and durations
+/// become placeholders, and runs of spaces (which align the latencies) one space.
+fn normalised(text: &str) -> String {
+    let fits = |chars: &[char], shape: &str| {
+        chars.len() >= shape.len()
+            && shape.chars().zip(chars).all(|(s, c)| match s {
+                'd' => c.is_ascii_digit(),
+                s => s == *c,
+            })
+    };
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let mut words = Vec::new();
+        for word in line.split_whitespace() {
+            let number = word.trim_end_matches([',', ')']);
+            let value = number
+                .strip_suffix("ms")
+                .or_else(|| number.strip_suffix('s'))
+                .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+            if value.is_some() {
+                words.push("<duration>".to_string());
+                continue;
+            }
+            let chars: Vec<char> = word.chars().collect();
+            let mut out = String::new();
+            let mut at = 0;
+            while at < chars.len() {
+                if fits(&chars[at..], "dddd-dd-dd") {
+                    out.push_str("<date>");
+                    at += 10;
+                } else if fits(&chars[at..], "dd:dd:dd") {
+                    out.push_str("<time>");
+                    at += 8;
+                    if chars.get(at) == Some(&'.') {
+                        at += 1;
+                        while chars.get(at).is_some_and(char::is_ascii_digit) {
+                            at += 1;
+                        }
+                    }
+                } else {
+                    out.push(chars[at]);
+                    at += 1;
+                }
+            }
+            words.push(out);
+        }
+        lines.push(words.join(" "));
+    }
+    lines.join("\n")
+}
+
+#[test]
+fn normalising_keeps_what_matters() {
+    assert_eq!(
+        normalised(
+            "✓ a/b   200    9.1ms  {\"dt\": \"2026-11-27 09:26:03+0000\"\njerahook: p50 2.6ms, max 1.02s"
+        ),
+        "✓ a/b 200 <duration> {\"dt\": \"<date> <time>+0000\"\njerahook: p50 <duration> max <duration>"
+    );
+    assert_eq!(
+        normalised("\"2026-11-27T09:26:03.773061+00:00\""),
+        "\"<date>T<time>+00:00\""
+    );
+    assert_ne!(normalised("✓ a 200"), normalised("✗ a 500"));
+}
+
+#[test]
+fn readme_transcripts_are_what_the_example_handler_gets() {
+    let section = readme_section();
+    let mut checked = 0;
+    for block in section.split("```console\n").skip(1) {
+        let block = &block[..block.find("```").unwrap()];
+        let mut lines = block.lines().peekable();
+        let mut handler: Option<(Example, String)> = None;
+        while let Some(line) = lines.next() {
+            let mut expected = Vec::new();
+            while let Some(next) = lines.next_if(|next| !next.starts_with("$ ")) {
+                expected.push(next);
+            }
+            if let Some(command) = line.strip_prefix("$ python3 examples/echo_handler.py ") {
+                let words: Vec<&str> = command.split_whitespace().collect();
+                let port = words[words.iter().position(|w| *w == "--port").unwrap() + 1];
+                let more: Vec<&str> = words
+                    .iter()
+                    .copied()
+                    .filter(|w| !["--port", port, "&"].contains(w))
+                    .collect();
+                let example = Example::start(&more);
+                assert_eq!(expected, [format!("listening on http://127.0.0.1:{port}/")]);
+                handler = Some((example, format!("http://127.0.0.1:{port}/")));
+            } else if let Some(command) = line.strip_prefix("$ jerahook ") {
+                let (example, shown) = handler.as_ref().expect("a handler started before");
+                let command = command.replace(shown.as_str(), &example.url);
+                let args: Vec<&str> = command
+                    .split_whitespace()
+                    .map(|word| word.trim_matches('\''))
+                    .collect();
+                let output = jerahook(&args);
+                let actual = format!("{}{}", text(&output.stdout), text(&output.stderr));
+                assert_eq!(
+                    normalised(&actual),
+                    normalised(&expected.join("\n")),
+                    "README transcript `jerahook {command}` is out of date"
+                );
+                checked += 1;
+            } else {
+                panic!("README transcript line not understood: {line}");
+            }
+        }
+    }
+    assert_eq!(checked, 2);
+}
+
+#[test]
+fn readme_case_table_matches_the_cases() {
+    let section = readme_section();
+    let handler = Handler::start(|_| (200, NOW));
+    let (code, records) = run_json(&handler.url(), &[]);
+    assert_eq!(code, Some(0));
+    // variant → (events, requests per case)
+    let mut actual: BTreeMap<String, (usize, BTreeSet<usize>)> = BTreeMap::new();
+    for record in &records {
+        let entry = actual
+            .entry(record["variant"].as_str().unwrap().to_string())
+            .or_default();
+        entry.0 += 1;
+        entry.1.insert(record["requests"].as_array().unwrap().len());
+    }
+    let mut documented = BTreeMap::new();
+    for row in section.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let variant = cells[0].trim_matches('`').to_string();
+        let events: usize = cells[cells.len() - 2].parse().unwrap();
+        let requests: usize = cells[cells.len() - 1].parse().unwrap();
+        documented.insert(variant, (events, BTreeSet::from([requests])));
+    }
+    assert_eq!(documented, actual);
+    let requests: usize = records
+        .iter()
+        .map(|r| r["requests"].as_array().unwrap().len())
+        .sum();
+    let sentence = format!("That is {} cases and {requests} requests", records.len());
+    assert!(section.contains(&sentence), "README should say: {sentence}");
+}
