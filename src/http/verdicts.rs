@@ -63,9 +63,8 @@ pub struct Verdict {
     /// `EVENT/VARIANT`.
     pub case: String,
     pub event: &'static str,
-    #[serde(skip)]
-    pub variant_kind: Variant,
-    pub variant: &'static str,
+    #[serde(serialize_with = "variant_name")]
+    pub variant: Variant,
     /// Every request got a 2xx within the timeout.
     pub passed: bool,
     pub requests: Vec<Request>,
@@ -81,8 +80,7 @@ impl Verdict {
         Verdict {
             case: case.name(),
             event: case.event.id,
-            variant_kind: case.variant,
-            variant: case.variant.name(),
+            variant: case.variant,
             passed: !requests.is_empty() && requests.iter().all(Request::passed),
             requests,
             elapsed,
@@ -236,11 +234,15 @@ pub fn summary(out: &mut impl Write, verdicts: &[Verdict], style: Style) -> io::
 fn by_variant(verdicts: &[Verdict]) -> BTreeMap<Variant, (usize, usize)> {
     let mut counts: BTreeMap<Variant, (usize, usize)> = BTreeMap::new();
     for verdict in verdicts {
-        let (failed, ran) = counts.entry(verdict.variant_kind).or_default();
+        let (failed, ran) = counts.entry(verdict.variant).or_default();
         *failed += usize::from(!verdict.passed);
         *ran += 1;
     }
     counts
+}
+
+fn variant_name<S: serde::Serializer>(variant: &Variant, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(variant.name())
 }
 
 fn plural(count: usize) -> &'static str {
@@ -276,7 +278,7 @@ pub fn junit_suites(verdicts: &[Verdict]) -> Vec<junit::Suite> {
                 .join("\n"),
         });
         let case = junit::TestCase {
-            name: verdict.variant.to_string(),
+            name: verdict.variant.name().to_string(),
             classname: verdict.event.to_string(),
             time: verdict.elapsed,
             failure,
