@@ -74,6 +74,8 @@ pub enum Command {
     Listen(ListenArgs),
     /// Replay payloads at a handler as VCS posts them, and report its answers.
     Send(SendArgs),
+    /// Fire every event in every form VCS sends at a handler and give a verdict per case.
+    TestHandler(TestHandlerArgs),
     /// Print a payload of an event that validates (the documented one).
     Sample {
         /// The event id, such as clients.create.
@@ -228,6 +230,49 @@ pub struct SendArgs {
     pub format: Format,
 }
 
+/// `test-handler`'s options.
+#[derive(Debug, Args)]
+pub struct TestHandlerArgs {
+    /// The handler's URL; a token can go in it (?token=...) or in --header.
+    #[arg(long, value_name = "URL", required_unless_present_any = ["list", "write"])]
+    pub to: Option<String>,
+
+    /// Only these events (comma-separated).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub events: Vec<String>,
+
+    /// Only the cases whose name (EVENT/VARIANT) matches this glob: * any text, ? one character
+    /// (comma-separated or repeated).
+    #[arg(long = "case", value_name = "PATTERN", value_delimiter = ',')]
+    pub cases: Vec<String>,
+
+    /// Print the names of the selected cases and exit.
+    #[arg(long, conflicts_with = "write")]
+    pub list: bool,
+
+    /// Write each case's payloads to DIR/EVENT/VARIANT.json (.ndjson for several), to replay
+    /// with send; with --to, run them as well.
+    #[arg(long, value_name = "DIR")]
+    pub write: Option<PathBuf>,
+
+    /// Print a line per case and a summary, one JSON record per case per line, or a JUnit XML
+    /// report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+
+    /// An extra header on every request, 'Name: value' (repeatable).
+    #[arg(long = "header", short = 'H', value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// A request not answered in full within this long fails (10s, 500ms, 1m; 1ms to 1h).
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// Payloads a burst case sends at once.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = burst)]
+    pub concurrency: u16,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {
     Auto,
@@ -246,6 +291,11 @@ fn threads(text: &str) -> Result<u16, String> {
     whole_number(text, 1, 1024)
 }
 
+/// Payloads a burst sends at once: 1 to 256.
+fn burst(text: &str) -> Result<u16, String> {
+    whole_number(text, 1, 256)
+}
+
 /// An HTTP status to answer with: a success, redirect or error (2xx to 5xx); 1xx are not
 /// final answers.
 fn reply_status(text: &str) -> Result<u16, String> {
@@ -260,6 +310,14 @@ fn whole_number(text: &str, low: u16, high: u16) -> Result<u16, String> {
         .ok()
         .filter(|n| (low..=high).contains(n))
         .ok_or_else(|| format!("expected a whole number from {low} to {high}"))
+}
+
+/// `test-handler`'s output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Junit,
 }
 
 #[cfg(test)]
@@ -287,6 +345,23 @@ mod tests {
             panic!()
         };
         assert_eq!(send.headers, ["A: b", "C: d"]);
+    }
+
+    #[test]
+    fn test_handler_needs_a_url_unless_it_only_lists_or_writes() {
+        let parse =
+            |args: &[&str]| Cli::try_parse_from([&["jerahook", "test-handler"], args].concat());
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--list"]).is_ok());
+        assert!(parse(&["--write", "d"]).is_ok());
+        assert!(parse(&["--list", "--write", "d"]).is_err());
+        let cli = parse(&["--to", "http://x", "--case", "a/*,b/*", "--format", "junit"]).unwrap();
+        let Command::TestHandler(args) = cli.command else {
+            panic!()
+        };
+        assert_eq!(args.cases, ["a/*", "b/*"]);
+        assert_eq!(args.format, ReportFormat::Junit);
+        assert_eq!(args.concurrency, 8);
     }
 
     #[test]

@@ -11,8 +11,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::catalog::{self, Event, Lookup};
+use crate::cli::TestHandlerArgs;
 use crate::cli::{CheckArgs, Cli, ColorWhen, Command, Format, ListenArgs, ReadArgs, SendArgs};
-use crate::http::{listen, send};
+use crate::http::{listen, send, test_handler};
 use crate::judge::codes::{Code, CodeSet};
 use crate::judge::schemas::Source;
 use crate::judge::validate::{self, Options};
@@ -75,6 +76,8 @@ pub enum Mode {
         read: Read,
         settings: Box<send::Settings>,
     },
+    /// Fire the conformance cases at a handler.
+    TestHandler(Box<test_handler::Settings>),
 }
 
 /// What to read and what to ask of each payload.
@@ -143,6 +146,9 @@ impl Config {
                     read,
                     settings: Box::new(settings),
                 }
+            }
+            Command::TestHandler(args) => {
+                Mode::TestHandler(Box::new(resolve_test_handler(args, out_style)?))
             }
         };
         let jobs = match cli.jobs {
@@ -269,6 +275,56 @@ fn resolve_send(args: SendArgs, style: Style) -> Result<(Read, send::Settings)> 
     Ok((read, settings))
 }
 
+fn resolve_test_handler(args: TestHandlerArgs, style: Style) -> Result<test_handler::Settings> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    for text in &args.headers {
+        let (name, value) = send::parse_header(text)?;
+        headers.append(name, value);
+    }
+    Ok(test_handler::Settings {
+        to: args
+            .to
+            .as_deref()
+            .map(|url| parse_url(url, "--to"))
+            .transpose()?,
+        headers,
+        events: resolve_events(&args.events)?,
+        patterns: args.cases,
+        list: args.list,
+        write: args.write,
+        format: args.format,
+        timeout: parse_bounded_duration(
+            &args.timeout,
+            "--timeout",
+            Duration::from_millis(1),
+            Duration::from_secs(3600),
+        )?,
+        concurrency: usize::from(args.concurrency),
+        style,
+    })
+}
+
+/// A duration as people write it (`10s`, `500ms`, `1m 30s`), within `min..=max`.
+pub fn parse_bounded_duration(
+    text: &str,
+    option: &str,
+    min: Duration,
+    max: Duration,
+) -> Result<Duration> {
+    let range = format!(
+        "{} to {}",
+        humantime::format_duration(min),
+        humantime::format_duration(max)
+    );
+    let duration = humantime::parse_duration(text.trim()).with_context(|| {
+        format!("{option} {text}: expected a duration such as 10s or 500ms, from {range}")
+    })?;
+    if !(min..=max).contains(&duration) {
+        bail!("{option} {text}: out of range; expected a duration from {range}");
+    }
+    Ok(duration)
+}
+
 fn parse_url(text: &str, option: &str) -> Result<reqwest::Url> {
     let url = reqwest::Url::parse(text).with_context(|| format!("{option} {text}: not a URL"))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -393,6 +449,32 @@ mod tests {
         );
         assert_eq!(parse_duration("2", "--t").unwrap(), Duration::from_secs(2));
         assert!(parse_duration("soon", "--t").is_err());
+    }
+
+    #[test]
+    fn bounded_durations_name_the_option_and_the_range() {
+        let parse = |text| {
+            parse_bounded_duration(
+                text,
+                "--timeout",
+                Duration::from_millis(1),
+                Duration::from_secs(3600),
+            )
+        };
+        assert_eq!(parse("10s").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse("1m 30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(
+            parse("0s").unwrap_err().to_string(),
+            "--timeout 0s: out of range; expected a duration from 1ms to 1h"
+        );
+        assert_eq!(
+            parse("2h").unwrap_err().to_string(),
+            "--timeout 2h: out of range; expected a duration from 1ms to 1h"
+        );
+        assert!(format!("{:#}", parse("soon").unwrap_err()).starts_with(
+            "--timeout soon: expected a duration such as 10s or 500ms, from 1ms to 1h"
+        ));
     }
 
     #[test]

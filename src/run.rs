@@ -14,7 +14,7 @@ use crate::catalog::generate;
 use crate::cli::Format;
 use crate::config::{Config, Mode, Read};
 use crate::exit::ExitStatus;
-use crate::http::{listen, send};
+use crate::http::{listen, send, test_handler};
 use crate::input::inputs::{self, Input};
 use crate::judge::report::{Record, Summary};
 use crate::judge::schemas::{SchemaSet, Source};
@@ -37,6 +37,7 @@ pub fn run(config: Config) -> Result<ExitStatus> {
             let schemas = load_schemas(&config.schemas)?;
             return send::run(inputs, settings, &schemas, config.err_style);
         }
+        Mode::TestHandler(settings) => return test_handler::run(settings, config.err_style),
         _ => {}
     }
     let stdout = io::stdout();
@@ -100,7 +101,9 @@ pub fn run(config: Config) -> Result<ExitStatus> {
             writeln!(err, "wrote {} schemas to {}", files.len(), dir.display())?;
             ExitStatus::Valid
         }
-        Mode::Listen(_) | Mode::Send { .. } => unreachable!("handled above"),
+        Mode::Listen(_) | Mode::Send { .. } | Mode::TestHandler(_) => {
+            unreachable!("handled above")
+        }
         Mode::Sample { event } => {
             writeln!(out, "{}", event.example.trim_end())?;
             ExitStatus::Valid

@@ -18,6 +18,10 @@ const FLAGS: &[(&[&str], &[&str])] = &[
         ],
     ),
     (
+        &["test-handler", "--to", "http://127.0.0.1:9/"],
+        &["--timeout", "--concurrency"],
+    ),
+    (
         &["listen", "--addr", "127.0.0.1:0"],
         &[
             "--max-body",

@@ -14,7 +14,7 @@ use crate::cli::Format;
 use crate::exit::ExitStatus;
 use crate::http::latency::Latencies;
 use crate::http::lines;
-use crate::http::wire::{Outcome, error_chain, install_crypto};
+use crate::http::wire::{self, Outcome, error_chain, install_crypto};
 use crate::input::inputs::Input;
 use crate::input::reader::{Piece, Splitter};
 use crate::judge::report::Record;
@@ -79,10 +79,7 @@ async fn send_all(
     settings: &Settings,
     err_style: Style,
 ) -> Result<ExitStatus> {
-    let client = reqwest::Client::builder()
-        .timeout(settings.timeout)
-        .build()
-        .context("building the HTTP client")?;
+    let client = wire::client(settings.timeout)?;
     let jobs = futures_util::stream::unfold(jobs, |mut jobs| async move {
         jobs.recv().await.map(|job| (job, jobs))
     });
@@ -230,14 +227,7 @@ async fn send_one(client: &reqwest::Client, settings: &Settings, job: Job) -> Ou
             outcome.response_truncated = truncated;
         }
         Err(error) => {
-            let kind = if error.is_timeout() {
-                "timeout"
-            } else if error.is_connect() {
-                "unreachable"
-            } else {
-                "failed"
-            };
-            outcome.error = Some(kind.into());
+            outcome.error = Some(wire::failure_kind(&error).into());
             outcome.response = Some(error_chain(&error));
         }
     }

@@ -1,6 +1,10 @@
-//! What `listen` and `send` share on the wire: TLS set-up and how bodies and errors are shown
-//! on one line; what a handler answered.
+//! What `listen`, `send` and `test-handler` share on the wire: TLS set-up, the HTTP client, how
+//! bodies and errors are shown on one line; what a handler answered.
 
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::Serialize;
 
 use crate::judge::report::Record;
@@ -8,6 +12,79 @@ use crate::judge::report::Record;
 /// rustls needs one process-wide crypto provider; a second install is harmless.
 pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The client payloads are posted with: each request, answer included, must be done within
+/// `timeout`.
+pub fn client(timeout: Duration) -> Result<reqwest::Client> {
+    install_crypto();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .context("building the HTTP client")
+}
+
+/// Why a request got no answer, in one word: `timeout`, `unreachable` or `failed`.
+pub fn failure_kind(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "unreachable"
+    } else {
+        "failed"
+    }
+}
+
+/// How a handler answered one POST.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// Its status, or `None` when the request failed.
+    pub status: Option<u16>,
+    pub latency: Duration,
+    /// The start of its body, or the error and its causes.
+    pub body: String,
+    /// [`failure_kind`] when the request failed.
+    pub error: Option<&'static str>,
+}
+
+/// POSTs `body` as VCS does (`Content-Type: application/json`) and waits for the whole answer.
+pub async fn post(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+    headers: &HeaderMap,
+    body: Vec<u8>,
+) -> Reply {
+    let started = Instant::now();
+    let result = client
+        .post(url.clone())
+        .headers(headers.clone())
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .body(body)
+        .send()
+        .await;
+    let answered = match result {
+        Ok(response) => {
+            let status = response.status();
+            response.bytes().await.map(|bytes| (status, bytes))
+        }
+        Err(error) => Err(error),
+    };
+    let latency = started.elapsed();
+    match answered {
+        Ok((status, bytes)) => Reply {
+            status: Some(status.as_u16()),
+            latency,
+            body: body_start(&bytes),
+            error: None,
+        },
+        // Without the URL, which may carry a token.
+        Err(error) => Reply {
+            status: None,
+            latency,
+            error: Some(failure_kind(&error)),
+            body: error_chain(&error.without_url()),
+        },
+    }
 }
 
 /// The first line of a body, shortened: what fits on a log line.
