@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::catalog::cases::{Case, Variant};
 use crate::http::latency::{self, Latencies};
 use crate::http::wire::Reply;
+use crate::output::escape::printable;
 use crate::output::junit;
 use crate::output::render::{Style, mark};
 
@@ -164,7 +165,7 @@ pub fn line(out: &mut impl Write, verdict: &Verdict, width: usize, style: Style)
         mark(verdict.passed, style),
         verdict.case,
         latency::format(verdict.latency()),
-        style.dim(&verdict.answer())
+        style.dim(&printable(&verdict.answer()))
     )
 }
 
