@@ -175,6 +175,14 @@ fn schema_errors(validator: &Validator, payload: &Value, redact: bool, errors: &
     // format elsewhere: in each case one error says it.
     drop_shadowed(errors, start, "/const", "/enum");
     drop_shadowed(errors, start, "/format", "/pattern");
+    // A field an event requires is declared again beside `required`, with the record's own
+    // schema: a wrong value there fails both copies the same way, and one error says it.
+    let mut seen = std::collections::HashSet::new();
+    let mut index = 0;
+    errors.retain(|issue| {
+        index += 1;
+        index <= start || seen.insert((issue.path.clone(), issue.message.clone()))
+    });
 }
 
 /// Removes, from `errors[start..]`, every error of keyword `loser` at a path where an error of
@@ -616,9 +624,9 @@ mod tests {
 
     #[test]
     fn a_missing_field_points_at_the_object_that_lacks_it() {
-        let text = "{\"event\": {\"dt\": \"2000-01-01T00:00:00Z\", \"events_id\": \"clients.create\", \"object_id\": 1},\n  \"data\": {\"id\": 1, \"name\": \"x\"}}";
+        let text = "{\"event\": {\"dt\": \"2000-01-01T00:00:00Z\", \"events_id\": \"clients.create\", \"object_id\": 1},\n  \"data\": {\"id\": 1, \"companies_id\": 3}}";
         let error = &judged(text, options()).errors[0];
-        assert_eq!(error.message, "missing required field \"companies_id\"");
+        assert_eq!(error.message, "missing required field \"name\"");
         assert_eq!((error.line, error.column), (2, 11));
     }
 
