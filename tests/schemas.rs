@@ -382,3 +382,35 @@ fn each_event_schema_file_validates_on_its_own() {
         assert!(validator.is_valid(example), "{}", event.id);
     }
 }
+
+#[test]
+fn schema_all_prints_the_checked_in_all_events_schema() {
+    let output = assert_cmd::Command::cargo_bin("jerahook")
+        .unwrap()
+        .args(["schema", "--all"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let on_disk = std::fs::read_to_string(schemas_dir().join(generate::ALL_EVENTS)).unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), on_disk);
+}
+
+#[test]
+fn the_all_events_schema_picks_the_schema_by_events_id_and_fails_unknown_ids() {
+    let all = jerahook::schemas::compile(&generate::all_events_schema()).unwrap();
+    for event in jerahook::catalog::EVENTS {
+        let payload: Value = serde_json::from_str(event.example).unwrap();
+        assert!(all.is_valid(&payload), "{}", event.id);
+        // Another event's data fails: the dispatch reached this event's schema.
+        let mut wrong = payload.clone();
+        wrong["data"] = serde_json::json!([1]);
+        assert!(!all.is_valid(&wrong), "{}", event.id);
+    }
+    let mut unknown: Value = serde_json::from_str(jerahook::catalog::EVENTS[2].example).unwrap();
+    unknown["event"]["events_id"] = "clients.explode".into();
+    assert!(!all.is_valid(&unknown));
+    unknown["event"]["events_id"] = "clients.custom_fields_update".into();
+    unknown["data"] = serde_json::json!({ "id": 12, "field": "value" });
+    assert!(all.is_valid(&unknown), "an older name is still an event");
+}

@@ -118,6 +118,15 @@ impl SchemaSet {
             .get_or_init(|| generate::event_schema(event))
     }
 
+    /// The schema of any event (`vcs-event.schema.json`): generated, or read from the
+    /// directory.
+    pub fn all_events(&self) -> Result<Value> {
+        match &self.source {
+            Source::BuiltIn => Ok(generate::all_events_schema()),
+            Source::Dir(dir) => load(&dir.join(generate::ALL_EVENTS)),
+        }
+    }
+
     /// The validator of `event`, compiled on first use.
     pub fn validator(&self, event: &Event) -> Result<&Validator> {
         let slot = &self.events[index_of(event)];
