@@ -608,3 +608,20 @@ fn the_e_mail_samples_carry_addresses_not_the_page_export_s_placeholder() {
     let payload = sample(jerahook::catalog::find("email_rates_manager.import").unwrap());
     assert_eq!(payload["data"]["mailbox"]["login"], "rates@example.com");
 }
+
+#[test]
+fn a_required_field_of_the_wrong_type_gives_one_error() {
+    // The event declares its required fields again beside `required` (for strict validators
+    // and code generators): both copies fail the same way, and one error says it.
+    for (id, field) in [
+        ("clients.create", "name"),
+        ("clients.accounts.create", "auth_type"),
+        ("accounting.charges.create", "amount"),
+    ] {
+        let mut payload = sample(jerahook::catalog::find(id).unwrap());
+        payload["data"][field] = json!({ "nested": true });
+        let found = errors(&check(&payload));
+        assert_eq!(found.len(), 1, "{id}: {found:?}");
+        assert_eq!(found[0].0, format!("/data/{field}"), "{id}");
+    }
+}

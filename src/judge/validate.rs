@@ -170,9 +170,9 @@ fn schema_errors(validator: &Validator, payload: &Value, redact: bool, errors: &
         errors.truncate(start + MAX_ERRORS);
         errors.push(Issue::new(Code::Schema, "", MORE_ERRORS));
     }
-    // A value the event pins fails both the pin and the record's list of values, and a
-    // date-time of the wrong shape both its format and the pattern that stands in for the
-    // format elsewhere: in each case one error says it.
+    // A value the event pins fails both the pin and the record's list of values, and in a
+    // schema of the user's own a value may fail both a format and a pattern beside it: in
+    // each case one error says it.
     drop_shadowed(errors, start, "/const", "/enum");
     drop_shadowed(errors, start, "/format", "/pattern");
     // A field an event requires is declared again beside `required`, with the record's own
