@@ -139,8 +139,9 @@ pub fn parse(text: &str) -> Result<DateTime, Invalid> {
     check(day, 1, days_in_month(year, month), "day")?;
     check(hour, 0, 23, "hour")?;
     check(minute, 0, 59, "minute")?;
-    // RFC 3339 allows a leap second, but VCS writes times it keeps in PostgreSQL and Python,
-    // neither of which has one; the schemas' pattern says 00-59 for every validator.
+    // RFC 3339 allows a leap second, but no documented payload shows one and the six-digit
+    // fractions VCS writes look like Python's `isoformat`, which cannot write one: 00-59, as
+    // the schemas' pattern says for every validator.
     check(second, 0, 59, "second")?;
     let days = days_from_civil(i64::from(year), month, day);
     let local = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
