@@ -4,7 +4,7 @@
 //!   invalid (a wrong type, a missing field, an impossible date, an unknown event in turn);
 //! - `corpus dir N DIR`: the same payloads as N files, one payload each;
 //! - `corpus dispatch FILE`: one schema that checks any payload against its event's schema,
-//!   for validators that take a single schema (the shared definitions appear once).
+//!   for validators that take a single schema (`schemas/vcs-event.schema.json`).
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -12,7 +12,7 @@ use std::path::Path;
 
 use jerahook::catalog::EVENTS;
 use jerahook::generate;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,7 +32,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 fs::write(path, serde_json::to_vec(&payload(n))?)?;
             }
         }
-        ["dispatch", path] => fs::write(path, serde_json::to_vec_pretty(&dispatch())?)?,
+        ["dispatch", path] => fs::write(
+            path,
+            serde_json::to_vec_pretty(&generate::all_events_schema())?,
+        )?,
         _ => return Err("usage: corpus ndjson N FILE | dir N DIR | dispatch FILE".into()),
     }
     Ok(())
@@ -60,34 +63,4 @@ fn payload(n: usize) -> Value {
         }
     }
     payload
-}
-
-/// Every event schema and shared definition under one `$defs`, dispatched on `events_id`.
-fn dispatch() -> Value {
-    let mut defs = Map::new();
-    let mut branches = Vec::new();
-    for event in EVENTS {
-        let mut schema = generate::event_schema(event);
-        let object = schema.as_object_mut().expect("schemas are objects");
-        object.remove("$schema");
-        object.remove("examples");
-        if let Some(Value::Object(bundled)) = object.remove("$defs") {
-            defs.extend(bundled);
-        }
-        branches.push(json!({
-            "if": {"properties": {"event": {"properties": {"events_id": {"const": event.id}}}}},
-            "then": {"$ref": format!("{}{}.schema.json", generate::BASE, event.id)},
-        }));
-        defs.insert(event.id.to_string(), schema);
-    }
-    let ids: Vec<&str> = EVENTS.iter().map(|event| event.id).collect();
-    json!({
-        "$schema": generate::DIALECT,
-        "$id": format!("{}all.schema.json", generate::BASE),
-        "title": "Any Provisioning API payload",
-        "required": ["event"],
-        "properties": {"event": {"required": ["events_id"], "properties": {"events_id": {"enum": ids}}}},
-        "allOf": branches,
-        "$defs": defs,
-    })
 }

@@ -59,11 +59,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Print the JSON Schema of an event, or write every schema to a directory.
+    /// Print the JSON Schema of an event or of any event, or write every schema to a directory.
     Schema {
         /// The event id, such as clients.create.
-        #[arg(required_unless_present = "write", conflicts_with = "write")]
+        #[arg(required_unless_present_any = ["write", "all"], conflicts_with_all = ["write", "all"])]
         id: Option<String>,
+
+        /// Print the schema of any event (`vcs-event.schema.json`): it picks the event's schema
+        /// by `event.events_id`, for a capture of mixed events.
+        #[arg(long, conflicts_with = "write")]
+        all: bool,
 
         /// Generate all schemas from the built-in catalog into DIR (`DIR/<id>.schema.json` and
         /// `DIR/defs/`).
@@ -369,5 +374,8 @@ mod tests {
         assert!(Cli::try_parse_from(["jerahook", "schema"]).is_err());
         assert!(Cli::try_parse_from(["jerahook", "schema", "x", "--write", "d"]).is_err());
         assert!(Cli::try_parse_from(["jerahook", "schema", "--write", "d"]).is_ok());
+        assert!(Cli::try_parse_from(["jerahook", "schema", "--all"]).is_ok());
+        assert!(Cli::try_parse_from(["jerahook", "schema", "x", "--all"]).is_err());
+        assert!(Cli::try_parse_from(["jerahook", "schema", "--all", "--write", "d"]).is_err());
     }
 }

@@ -62,6 +62,8 @@ pub enum Mode {
     Schema {
         event: &'static Event,
     },
+    /// Print the schema of any event, which dispatches on `events_id`.
+    SchemaAll,
     /// Write all generated schemas under a directory.
     WriteSchemas {
         dir: PathBuf,
@@ -132,6 +134,7 @@ impl Config {
             Command::Schema { id: Some(id), .. } => Mode::Schema {
                 event: resolve_event(&id)?,
             },
+            Command::Schema { all: true, .. } => Mode::SchemaAll,
             Command::Schema {
                 write: Some(dir), ..
             } => Mode::WriteSchemas { dir },

@@ -87,6 +87,11 @@ pub fn run(config: Config) -> Result<ExitStatus> {
             render::json_pretty(&mut out, schemas.schema(event))?;
             ExitStatus::Valid
         }
+        Mode::SchemaAll => {
+            let schemas = load_schemas(&config.schemas)?;
+            render::json_pretty(&mut out, &schemas.all_events()?)?;
+            ExitStatus::Valid
+        }
         Mode::WriteSchemas { dir } => {
             let files = generate::files();
             for file in &files {

@@ -434,7 +434,7 @@ fn schemas_dir_replaces_the_built_in_schemas() {
         .arg(dir.path())
         .assert()
         .code(0)
-        .stderr(predicate::str::contains("wrote 45 schemas"));
+        .stderr(predicate::str::contains("wrote 47 schemas"));
     // An edited copy: this user's clients always carry a currency.
     let path = dir.path().join("clients.create.schema.json");
     let mut schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use jerahook::generate;
+use serde_json::Value;
 
 const REGENERATE: &str = "cargo run -- schema --write schemas/";
 
@@ -77,10 +78,48 @@ fn every_schema_file_is_valid_against_the_2020_12_metaschema() {
     }
 }
 
+/// Every subschema of a schema with its JSON Pointer, the schema itself first.
+fn subschemas(schema: &Value) -> Vec<(String, &Value)> {
+    fn walk<'a>(schema: &'a Value, pointer: String, found: &mut Vec<(String, &'a Value)>) {
+        found.push((pointer.clone(), schema));
+        let Some(object) = schema.as_object() else {
+            return;
+        };
+        for (key, value) in object {
+            let here = format!("{pointer}/{key}");
+            match key.as_str() {
+                "properties" | "$defs" => {
+                    for (name, sub) in value.as_object().unwrap() {
+                        walk(sub, format!("{here}/{name}"), found);
+                    }
+                }
+                "items" | "if" | "then" | "else" | "not" => walk(value, here, found),
+                "anyOf" | "allOf" | "oneOf" => {
+                    for (index, sub) in value.as_array().unwrap().iter().enumerate() {
+                        walk(sub, format!("{here}/{index}"), found);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(schema, String::new(), &mut found);
+    found
+}
+
+/// Every generated file, parsed.
+fn generated() -> Vec<(String, Value)> {
+    generate::files()
+        .into_iter()
+        .map(|file| (file.path, serde_json::from_str(&file.content).unwrap()))
+        .collect()
+}
+
 #[test]
 fn schemas_use_no_keyword_outside_2020_12() {
-    // Plain JSON Schema for other tools: every object key in a schema position is a 2020-12
-    // keyword. Field names live under `properties` and `$defs`, examples are data.
+    // Plain JSON Schema for other tools: every key of a subschema is a 2020-12 keyword. Field
+    // names live under `properties` and `$defs`, examples are data.
     const KEYWORDS: &[&str] = &[
         "$schema",
         "$id",
@@ -95,59 +134,239 @@ fn schemas_use_no_keyword_outside_2020_12() {
         "items",
         "enum",
         "const",
-        "format",
         "pattern",
         "minimum",
         "maxItems",
         "anyOf",
+        "allOf",
+        "if",
+        "then",
         "examples",
     ];
-    fn walk(schema: &serde_json::Value, file: &str) {
-        let Some(object) = schema.as_object() else {
-            return;
-        };
-        for (key, value) in object {
-            assert!(
-                KEYWORDS.contains(&key.as_str()),
-                "{file}: unexpected keyword {key}"
-            );
-            match key.as_str() {
-                "properties" | "$defs" => {
-                    for sub in value.as_object().unwrap().values() {
-                        walk(sub, file);
-                    }
-                }
-                "items" => walk(value, file),
-                "anyOf" => value.as_array().unwrap().iter().for_each(|s| walk(s, file)),
-                _ => {}
+    for (file, schema) in generated() {
+        for (pointer, sub) in subschemas(&schema) {
+            for key in sub.as_object().into_iter().flat_map(|o| o.keys()) {
+                assert!(
+                    KEYWORDS.contains(&key.as_str()),
+                    "{file}#{pointer}: unexpected keyword {key}"
+                );
             }
         }
     }
-    for file in generate::files() {
-        let schema: serde_json::Value = serde_json::from_str(&file.content).unwrap();
-        walk(&schema, &file.path);
+}
+
+/// What strict validators ask of a subschema, as Ajv's strict mode and sourcemeta's linter put
+/// it: the rules `scripts/portability.sh` checks with the tools themselves, here offline.
+fn strict_findings(sub: &Value) -> Vec<String> {
+    let Some(object) = sub.as_object() else {
+        return vec![];
+    };
+    let mut found = Vec::new();
+    let types: Vec<&str> = match object.get("type") {
+        Some(Value::String(one)) => vec![one.as_str()],
+        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    // A type beside every keyword that applies to one type only.
+    for (keyword, wanted) in [
+        ("properties", &["object"][..]),
+        ("required", &["object"]),
+        ("pattern", &["string"]),
+        ("minimum", &["integer", "number"]),
+        ("items", &["array"]),
+        ("maxItems", &["array"]),
+    ] {
+        if object.contains_key(keyword) && !types.iter().any(|ty| wanted.contains(ty)) {
+            found.push(format!("{keyword} without a type {wanted:?} beside it"));
+        }
+    }
+    // A union of types only with null; anything wider is an `anyOf`.
+    if types.len() > 1 && !(types.len() == 2 && types.contains(&"null")) {
+        found.push(format!("union type {types:?}"));
+    }
+    // Every required field declared beside `required`.
+    if let Some(required) = object.get("required").and_then(Value::as_array) {
+        for name in required.iter().filter_map(Value::as_str) {
+            if object.get("properties").and_then(|p| p.get(name)).is_none() {
+                found.push(format!(
+                    "required {name} not declared in properties beside it"
+                ));
+            }
+        }
+    }
+    // A `type` beside `enum` or `const` says nothing more; an `enum` of one is a `const`.
+    if object.contains_key("type") && (object.contains_key("enum") || object.contains_key("const"))
+    {
+        found.push("type beside enum or const".into());
+    }
+    if object
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(|e| e.len() == 1)
+    {
+        found.push("enum of one value".into());
+    }
+    if object.contains_key("format") {
+        found.push("format: validators disagree on whether and how they check it".into());
+    }
+    if let Some(text) = object.get("description").and_then(Value::as_str) {
+        if text.ends_with('.') || text.trim() != text {
+            found.push("description ending in a period or with spaces around".into());
+        }
+    }
+    if sub == &serde_json::json!({}) {
+        found.push("empty schema instead of true".into());
+    }
+    found
+}
+
+#[test]
+fn every_subschema_is_what_strict_validators_accept() {
+    let mut findings = Vec::new();
+    for (file, schema) in generated() {
+        for (pointer, sub) in subschemas(&schema) {
+            for finding in strict_findings(sub) {
+                findings.push(format!("{file}#{pointer}: {finding}"));
+            }
+        }
+    }
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+}
+
+#[test]
+fn the_strict_rules_catch_what_the_old_schemas_did() {
+    // The shapes Ajv's strict mode refused in earlier schemas: each is a finding here.
+    for (shape, finding) in [
+        (
+            serde_json::json!({ "properties": { "a": true } }),
+            "properties without a type",
+        ),
+        (
+            serde_json::json!({ "pattern": "^x$" }),
+            "pattern without a type",
+        ),
+        (
+            serde_json::json!({ "type": ["integer", "string"] }),
+            "union type",
+        ),
+        (
+            serde_json::json!({ "type": "object", "required": ["a"], "properties": {} }),
+            "required a not declared",
+        ),
+        (
+            serde_json::json!({ "type": "string", "format": "vcs-date-time" }),
+            "format",
+        ),
+    ] {
+        let found = strict_findings(&shape);
+        assert!(
+            found.iter().any(|f| f.starts_with(finding)),
+            "{shape}: {found:?}"
+        );
     }
 }
 
 #[test]
-fn every_custom_format_carries_a_pattern() {
-    fn walk(value: &serde_json::Value, file: &str) {
-        match value {
-            serde_json::Value::Object(object) => {
-                if let Some(format) = object.get("format") {
-                    assert!(
-                        object.contains_key("pattern"),
-                        "{file}: format {format} without pattern"
-                    );
-                }
-                object.values().for_each(|v| walk(v, file));
+fn an_id_stands_only_at_the_root_of_a_file_and_once() {
+    // Tools that load every file into one registry refuse an `$id` met twice with different
+    // content (and Ajv refuses one met twice in one document at all).
+    let mut ids = BTreeSet::new();
+    for (file, schema) in generated() {
+        for (pointer, sub) in subschemas(&schema) {
+            if let Some(id) = sub.get("$id") {
+                assert!(pointer.is_empty(), "{file}#{pointer}: embedded $id {id}");
+                assert!(ids.insert(id.to_string()), "{file}: $id {id} twice");
             }
-            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, file)),
-            _ => {}
         }
     }
-    for file in generate::files() {
-        walk(&serde_json::from_str(&file.content).unwrap(), &file.path);
+    assert_eq!(ids.len(), generate::files().len());
+}
+
+#[test]
+fn every_embedded_definition_is_its_file() {
+    // An embedded copy is its file without the file's header and `$defs`, byte for byte; the
+    // all-events file embeds the event files the same way.
+    let files: std::collections::BTreeMap<String, Value> = generated().into_iter().collect();
+    let body = |file: &str| -> String {
+        let mut value = files[file].clone();
+        let object = value.as_object_mut().unwrap();
+        for key in generate::HEADER.iter().chain(&["$defs"]) {
+            object.shift_remove(*key);
+        }
+        serde_json::to_string_pretty(&value).unwrap()
+    };
+    let mut embedded = 0;
+    for (file, schema) in &files {
+        let Some(defs) = schema.get("$defs").and_then(Value::as_object) else {
+            continue;
+        };
+        for (name, copy) in defs {
+            let source = if files.contains_key(&format!("defs/{name}.schema.json")) {
+                format!("defs/{name}.schema.json")
+            } else {
+                format!("{name}.schema.json")
+            };
+            assert!(
+                files.contains_key(&source),
+                "{file}: $defs/{name} has no file"
+            );
+            assert_eq!(
+                serde_json::to_string_pretty(copy).unwrap(),
+                body(&source),
+                "{file}: $defs/{name} differs from {source}"
+            );
+            embedded += 1;
+        }
+    }
+    assert!(embedded > 100, "{embedded}");
+}
+
+#[test]
+fn every_reference_is_local_and_resolves() {
+    for (file, schema) in generated() {
+        for (pointer, sub) in subschemas(&schema) {
+            let Some(target) = sub.get("$ref").and_then(Value::as_str) else {
+                continue;
+            };
+            let local = target
+                .strip_prefix('#')
+                .unwrap_or_else(|| panic!("{file}#{pointer}: $ref {target} leaves the file"));
+            assert!(
+                schema.pointer(local).is_some(),
+                "{file}#{pointer}: $ref {target} resolves to nothing"
+            );
+        }
+    }
+}
+
+#[test]
+fn schemas_are_readable_and_generate_typed_code() {
+    // A title on every event and definition (not its id), examples everywhere, a description
+    // on every documented field, and `type: object` on the `data` of every event that has a
+    // record, so generated code types it as that record and nothing else.
+    for (file, schema) in generated() {
+        for key in ["title", "description", "examples"] {
+            assert!(schema.get(key).is_some(), "{file}: no {key}");
+        }
+        let title = schema["title"].as_str().unwrap();
+        assert!(
+            !title.contains('.') && title.contains(' ') || file.starts_with("defs/"),
+            "{file}: title {title}"
+        );
+        for (pointer, sub) in subschemas(&schema) {
+            let documented = file.starts_with("defs/") || pointer.starts_with("/properties/data");
+            let fields = sub.get("properties").and_then(Value::as_object);
+            for (name, field) in fields.into_iter().flatten().filter(|_| documented) {
+                assert!(
+                    field.get("description").is_some(),
+                    "{file}#{pointer}/properties/{name}: no description"
+                );
+            }
+        }
+        let data = &schema["properties"]["data"];
+        if !file.starts_with("defs/") && data.is_object() && data.get("anyOf").is_none() {
+            assert_eq!(data["type"], "object", "{file}: data");
+        }
     }
 }
 
@@ -162,4 +381,36 @@ fn each_event_schema_file_validates_on_its_own() {
         let example = &schema["examples"][0];
         assert!(validator.is_valid(example), "{}", event.id);
     }
+}
+
+#[test]
+fn schema_all_prints_the_checked_in_all_events_schema() {
+    let output = assert_cmd::Command::cargo_bin("jerahook")
+        .unwrap()
+        .args(["schema", "--all"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let on_disk = std::fs::read_to_string(schemas_dir().join(generate::ALL_EVENTS)).unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), on_disk);
+}
+
+#[test]
+fn the_all_events_schema_picks_the_schema_by_events_id_and_fails_unknown_ids() {
+    let all = jerahook::schemas::compile(&generate::all_events_schema()).unwrap();
+    for event in jerahook::catalog::EVENTS {
+        let payload: Value = serde_json::from_str(event.example).unwrap();
+        assert!(all.is_valid(&payload), "{}", event.id);
+        // Another event's data fails: the dispatch reached this event's schema.
+        let mut wrong = payload.clone();
+        wrong["data"] = serde_json::json!([1]);
+        assert!(!all.is_valid(&wrong), "{}", event.id);
+    }
+    let mut unknown: Value = serde_json::from_str(jerahook::catalog::EVENTS[2].example).unwrap();
+    unknown["event"]["events_id"] = "clients.explode".into();
+    assert!(!all.is_valid(&unknown));
+    unknown["event"]["events_id"] = "clients.custom_fields_update".into();
+    unknown["data"] = serde_json::json!({ "id": 12, "field": "value" });
+    assert!(all.is_valid(&unknown), "an older name is still an event");
 }

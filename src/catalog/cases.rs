@@ -371,7 +371,7 @@ impl Fields {
 
     fn of_ty(ty: Ty) -> Option<Fields> {
         let own = match ty {
-            Ty::Def(def) => match &def.spec().shape {
+            Ty::Def(def) | Ty::DefRequiring(def, _) => match &def.spec().shape {
                 Shape::Record(object) => object.fields,
                 _ => return None,
             },

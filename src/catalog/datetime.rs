@@ -2,17 +2,47 @@
 //!
 //! Two forms occur: RFC 3339 (`2022-01-24T15:44:47.216756+00:00`, fractional seconds optional,
 //! `Z` or an offset) in the envelope and most records, and `2022-07-06 00:00:00+0000` (a space
-//! instead of `T`, an offset without a colon) in transactions. Both are registered with the
-//! validator as the `vcs-date-time` format; the schemas carry the same shape as a `pattern` for
-//! validators that do not know the format.
+//! instead of `T`, an offset without a colon) in transactions. A few fields the documentation
+//! shows only as `null` (`az_date`, `effective_from`, `end_date`) also take a bare date.
+//!
+//! The schemas say all of this with a standard `pattern` and nothing else, so every validator
+//! judges a date the same way: the pattern spells out the calendar, month lengths and leap years
+//! included. [`parse`] is the same rule as code, for summaries and for messages that name the
+//! part out of range; a test keeps the two in step.
 
 use std::fmt;
 
-/// The format name the schemas use.
-pub const FORMAT: &str = "vcs-date-time";
+/// A calendar date, `YYYY-MM-DD`, that exists: 31 days in the long months, 30 in the short ones,
+/// 28 in February and 29 in a leap year's.
+macro_rules! date {
+    () => {
+        concat!(
+            "(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])",
+            "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)",
+            "|02-(?:0[1-9]|1[0-9]|2[0-8]))",
+            "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)"
+        )
+    };
+}
 
-/// The shape of both forms as a regular expression, for validators without the format.
-pub const PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})| [0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4})$";
+/// The time and offset after a date, in either form: `T15:44:47.216756+00:00` or
+/// ` 00:00:00+0000`. Hours 00-23, minutes and seconds 00-59, offsets up to 23:59.
+macro_rules! time {
+    () => {
+        concat!(
+            "(?:[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?",
+            "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])",
+            "| (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9][+-](?:[01][0-9]|2[0-3])[0-5][0-9])"
+        )
+    };
+}
+
+/// Both date-time forms, to the calendar: the `pattern` of `defs/date-time.schema.json`.
+pub const PATTERN: &str = concat!("^", date!(), time!(), "$");
+
+/// A date alone or a date-time in either form: the `pattern` of
+/// `defs/date-or-date-time.schema.json`.
+pub const DATE_OR_DATE_TIME_PATTERN: &str = concat!("^", date!(), "(?:", time!(), ")?$");
 
 /// A date-time read from a payload, reduced to what a summary needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,8 +139,10 @@ pub fn parse(text: &str) -> Result<DateTime, Invalid> {
     check(day, 1, days_in_month(year, month), "day")?;
     check(hour, 0, 23, "hour")?;
     check(minute, 0, 59, "minute")?;
-    // RFC 3339 allows a leap second.
-    check(second, 0, 60, "second")?;
+    // RFC 3339 allows a leap second, but no documented payload shows one and the six-digit
+    // fractions VCS writes look like Python's `isoformat`, which cannot write one: 00-59, as
+    // the schemas' pattern says for every validator.
+    check(second, 0, 59, "second")?;
     let days = days_from_civil(i64::from(year), month, day);
     let local = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
     Ok(DateTime {
@@ -118,9 +150,18 @@ pub fn parse(text: &str) -> Result<DateTime, Invalid> {
     })
 }
 
-/// Whether `text` is a date-time in either form: the check the validator registers.
+/// Whether `text` is a date-time in either form.
 pub fn is_valid(text: &str) -> bool {
     parse(text).is_ok()
+}
+
+/// Checks a bare date (`2022-07-14`) or a date-time in either form.
+pub fn check_date_or_date_time(text: &str) -> Result<(), Invalid> {
+    if text.len() != 10 {
+        return parse(text).map(drop);
+    }
+    // A date is a date-time's first ten characters: check it as midnight UTC.
+    parse(&format!("{text}T00:00:00Z")).map(drop)
 }
 
 fn check(value: u32, min: u32, max: u32, part: &'static str) -> Result<(), Invalid> {
@@ -233,7 +274,7 @@ mod tests {
             "2022-07-14T13:11:49+00:00",
             "2022-07-06 00:00:00+0000",
             "2022-07-06T00:00:00Z",
-            "2024-02-29T23:59:60-05:30",
+            "2024-02-29T23:59:59-05:30",
         ] {
             assert!(is_valid(text), "{text}");
         }
@@ -276,25 +317,120 @@ mod tests {
         }
     }
 
-    #[test]
-    fn pattern_agrees_with_the_parser_on_shape() {
-        // The pattern is what validators without the format see: it must accept both forms and
-        // reject what is not of either shape.
-        let schema = serde_json::json!({ "pattern": PATTERN });
-        let pattern = jsonschema::validator_for(&schema).unwrap();
-        for text in [
-            "2022-07-06 00:00:00+0000",
-            "2022-01-24T15:44:47.216756+00:00",
-            "2022-07-06T00:00:00Z",
+    /// A validator of `{"type": "string", "pattern": pattern}`, as other tools read the schemas.
+    fn pattern(pattern: &str) -> jsonschema::Validator {
+        jsonschema::validator_for(&serde_json::json!({ "type": "string", "pattern": pattern }))
+            .unwrap()
+    }
+
+    /// Dates around every edge of the calendar: months 00-13, days 00-32, leap and common
+    /// years, centuries that are and are not leap years.
+    fn edge_dates() -> Vec<String> {
+        let mut dates = Vec::new();
+        for year in [
+            "0000", "1900", "2000", "2023", "2024", "2100", "2400", "9999",
         ] {
-            assert!(pattern.is_valid(&serde_json::json!(text)), "{text}");
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    dates.push(format!("{year}-{month:02}-{day:02}"));
+                }
+            }
         }
-        for text in [
-            "2022-07-06",
-            "2022-07-06 00:00:00+00:00",
-            "2022-07-06T00:00:00+0000",
+        dates
+    }
+
+    /// Times around every edge: hours 23-24, minutes and seconds 59-60, offsets to 24:00.
+    fn edge_times() -> Vec<String> {
+        let mut times = Vec::new();
+        for (h, m, s) in [
+            (0, 0, 0),
+            (23, 59, 59),
+            (24, 0, 0),
+            (12, 60, 0),
+            (12, 0, 60),
+            (9, 99, 99),
         ] {
-            assert!(!pattern.is_valid(&serde_json::json!(text)), "{text}");
+            for offset in ["+00:00", "-23:59", "+24:00", "+23:60", "Z", "z"] {
+                times.push(format!("T{h:02}:{m:02}:{s:02}{offset}"));
+                times.push(format!("t{h:02}:{m:02}:{s:02}.216756{offset}"));
+            }
+            for offset in ["+0000", "-2359", "+2400", "+0060"] {
+                times.push(format!(" {h:02}:{m:02}:{s:02}{offset}"));
+            }
+        }
+        times.extend(
+            [
+                "T00:00:00",
+                "T00:00:00.+00:00",
+                " 00:00:00+00:00",
+                "T00:00:00+0000",
+            ]
+            .map(String::from),
+        );
+        times
+    }
+
+    #[test]
+    fn date_time_pattern_is_the_parser_to_the_calendar() {
+        // Other validators see only the pattern: it must accept exactly what `parse` accepts.
+        let date_time = pattern(PATTERN);
+        let mut checked = 0;
+        for date in edge_dates() {
+            for time in edge_times() {
+                let text = format!("{date}{time}");
+                let json = serde_json::json!(text);
+                assert_eq!(date_time.is_valid(&json), is_valid(&text), "{text}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+    }
+
+    #[test]
+    fn date_or_date_time_pattern_is_its_check() {
+        let either = pattern(DATE_OR_DATE_TIME_PATTERN);
+        for date in edge_dates() {
+            for time in [
+                "",
+                "T13:11:49+00:00",
+                " 00:00:00+0000",
+                "T24:00:00Z",
+                "T",
+                " ",
+            ] {
+                let text = format!("{date}{time}");
+                let json = serde_json::json!(text);
+                assert_eq!(
+                    either.is_valid(&json),
+                    check_date_or_date_time(&text).is_ok(),
+                    "{text}"
+                );
+            }
+        }
+        assert!(check_date_or_date_time("2022-07-14").is_ok());
+        assert_eq!(
+            check_date_or_date_time("2023-02-29"),
+            Err(Invalid::OutOfRange("day", 29))
+        );
+    }
+
+    #[test]
+    fn leap_years_follow_the_gregorian_rule() {
+        for (year, leap) in [
+            ("2024", true),
+            ("2023", false),
+            ("1900", false),
+            ("2000", true),
+            ("0000", true),
+            ("2100", false),
+        ] {
+            let text = format!("{year}-02-29T00:00:00Z");
+            assert_eq!(is_valid(&text), leap, "{text}");
+            assert_eq!(
+                pattern(PATTERN).is_valid(&serde_json::json!(text)),
+                leap,
+                "{text}"
+            );
         }
     }
 

@@ -86,6 +86,8 @@ pub struct KeyField {
 pub struct Event {
     /// The `events_id` VCS sends.
     pub id: &'static str,
+    /// A short name for people and code generators: "Client created".
+    pub title: &'static str,
     pub category: Category,
     /// What happened, as one line.
     pub description: &'static str,
@@ -114,8 +116,8 @@ const fn key(label: &'static str, pointer: &'static str, show: Show) -> KeyField
     }
 }
 
-const fn field(name: &'static str, ty: Ty) -> Field {
-    Field { name, ty }
+const fn field(name: &'static str, ty: Ty, doc: &'static str) -> Field {
+    Field { name, ty, doc }
 }
 
 const CLIENT_KEYS: &[KeyField] = &[
@@ -202,27 +204,54 @@ const MAILBOX: Ty = Ty::Def(Def::Mailbox);
 const MESSAGE: Ty = Ty::Def(Def::MailMessage);
 const RATE_TABLES: Ty = Ty::List(&Ty::Def(Def::RateTableRef));
 
-const IMPORT_DATA: Data = Data::Object(Object {
+/// A successful import: the documentation shows the whole queue entry, so its fields are
+/// required here.
+const IMPORT_SUCCESS_DATA: Data = Data::Object(Object {
     fields: &[
-        field("main", Ty::Def(Def::ImportConfig)),
-        field("queue", Ty::Def(Def::ImportQueue)),
+        field("main", Ty::Def(Def::ImportConfig), "The import's settings"),
+        field(
+            "queue",
+            Ty::DefRequiring(
+                Def::ImportQueue,
+                &["dt", "object", "object_id", "settings", "stats", "status"],
+            ),
+            "The import queue entry, with its statistics and status",
+        ),
+    ],
+    required: &["main", "queue"],
+});
+
+/// A failed import: the documentation shows `main` and `queue` as placeholders only, so no
+/// field of the queue entry beyond its id is required.
+const IMPORT_FAILED_DATA: Data = Data::Object(Object {
+    fields: &[
+        field("main", Ty::Def(Def::ImportConfig), "The import's settings"),
+        field("queue", Ty::Def(Def::ImportQueue), "The import queue entry"),
     ],
     required: &["main", "queue"],
 });
 
 /// Every event of the Provisioning API, in the documentation's order.
+///
+/// The examples are the documented payloads, with one change: the page's export turned every
+/// e-mail address into `[email protected]`, which VCS never sends, so the e-mail samples carry
+/// plausible addresses instead.
 pub static EVENTS: &[Event] = &[
     Event {
         id: "clients.create",
+        title: "Client created",
         category: Category::Clients,
         description: "A client was created",
-        data: record(Def::Client, &["id", "name", "companies_id"]),
+        // `companies_id` is in the sample only from a later revision of the page on: a release
+        // before it sends a client without one.
+        data: record(Def::Client, &["id", "name"]),
         key_fields: CLIENT_KEYS,
         old_names: &[],
         example: include_str!("../../samples/clients.create.json"),
     },
     Event {
         id: "clients.update",
+        title: "Client updated",
         category: Category::Clients,
         description: "A client's details changed (data has the id and the changed fields)",
         data: record(Def::Client, &["id"]),
@@ -232,6 +261,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.archive",
+        title: "Client archived",
         category: Category::Clients,
         description: "A client was archived",
         data: EMPTY,
@@ -241,6 +271,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.delete",
+        title: "Client deleted",
         category: Category::Clients,
         description: "A client was completely deleted (not archived)",
         data: EMPTY,
@@ -250,6 +281,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.balance_zero",
+        title: "Client balance at or below zero",
         category: Category::Clients,
         description: "A client's balance became zero or less",
         data: EMPTY,
@@ -259,6 +291,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.balance_notzero",
+        title: "Client balance above zero",
         category: Category::Clients,
         description: "A client's balance became greater than zero",
         data: EMPTY,
@@ -268,10 +301,11 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.custom_fields.update",
+        title: "Client custom field updated",
         category: Category::Clients,
         description: "A client's custom field changed (data has the id and field: value pairs)",
         data: Data::KeyValues(Object {
-            fields: &[field("id", Ty::Id)],
+            fields: &[field("id", Ty::Id, "The client's id")],
             required: &["id"],
         }),
         key_fields: &[],
@@ -283,6 +317,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.accounts.create",
+        title: "Account created",
         category: Category::Accounts,
         description: "An account was created",
         data: record(Def::Account, &["id", "clients_id", "name", "auth_type"]),
@@ -292,6 +327,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.accounts.update",
+        title: "Account updated",
         category: Category::Accounts,
         description: "An account's details changed (data has the id and the changed fields)",
         data: record(Def::Account, &["id"]),
@@ -301,6 +337,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.accounts.delete",
+        title: "Account deleted",
         category: Category::Accounts,
         description: "An account was completely deleted",
         data: EMPTY,
@@ -310,6 +347,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.subscriptions.assign",
+        title: "Subscription assigned",
         category: Category::Subscriptions,
         description: "A subscription was assigned to a client",
         data: record(Def::Subscription, SUBSCRIPTION_REQUIRED),
@@ -319,12 +357,17 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.subscriptions.activate",
+        title: "Subscription activated",
         category: Category::Subscriptions,
         description: "A subscription was activated",
         data: Data::Record {
             def: Def::Subscription,
             required: &["id", "clients_id", "packages_id", "stop_dt", "condition"],
-            narrowed: &[field("condition", Ty::Const("activated"))],
+            narrowed: &[field(
+                "condition",
+                Ty::Const("activated"),
+                "`activated`, as the event says",
+            )],
         },
         key_fields: SUBSCRIPTION_KEYS,
         old_names: &[],
@@ -332,12 +375,17 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.subscriptions.deactivate",
+        title: "Subscription deactivated",
         category: Category::Subscriptions,
         description: "A subscription was deactivated",
         data: Data::Record {
             def: Def::Subscription,
             required: &["id", "clients_id", "packages_id", "stop_dt", "condition"],
-            narrowed: &[field("condition", Ty::Const("deactivated"))],
+            narrowed: &[field(
+                "condition",
+                Ty::Const("deactivated"),
+                "`deactivated`, as the event says",
+            )],
         },
         key_fields: SUBSCRIPTION_KEYS,
         old_names: &[],
@@ -345,6 +393,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.subscriptions.renew",
+        title: "Subscription renewed",
         category: Category::Subscriptions,
         description: "A subscription was renewed",
         data: record(
@@ -357,13 +406,18 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "clients.subscriptions.close",
+        title: "Subscription closed",
         category: Category::Subscriptions,
         description: "A subscription was closed (stop_dt is the closing time)",
         data: Data::Record {
             def: Def::Subscription,
             required: SUBSCRIPTION_REQUIRED,
             // A closed subscription has a closing time: not null here.
-            narrowed: &[field("stop_dt", Ty::DateTime)],
+            narrowed: &[field(
+                "stop_dt",
+                Ty::DateTime,
+                "When the subscription was closed",
+            )],
         },
         key_fields: SUBSCRIPTION_KEYS,
         old_names: &[],
@@ -371,13 +425,18 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "email_rates_manager.import",
+        title: "E-mailed rates file prepared for import",
         category: Category::EmailRatesManager,
         description: "A rates file from e-mail was prepared for the handler's task, and the import stopped there",
         data: mail(
             &[
-                field("mailbox", MAILBOX),
-                field("message", MESSAGE),
-                field("queue", Ty::Def(Def::ImportQueue)),
+                field("mailbox", MAILBOX, "The mailbox the e-mail arrived in"),
+                field("message", MESSAGE, "The e-mail the rates came in"),
+                field(
+                    "queue",
+                    Ty::Def(Def::ImportQueue),
+                    "The import prepared from the attached file; the documentation shows it only as a placeholder",
+                ),
             ],
             &["mailbox", "message", "queue"],
         ),
@@ -387,10 +446,14 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "email_rates_manager.rate_tables_no_match",
+        title: "No rate table matches an e-mail",
         category: Category::EmailRatesManager,
         description: "No rate table matches the received e-mail",
         data: mail(
-            &[field("credentials", MAILBOX), field("message", MESSAGE)],
+            &[
+                field("credentials", MAILBOX, "The mailbox the e-mail arrived in"),
+                field("message", MESSAGE, "The e-mail no rate table matches"),
+            ],
             &["credentials", "message"],
         ),
         key_fields: NO_MATCH_KEYS,
@@ -399,13 +462,18 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "email_rates_manager.no_attachments",
+        title: "E-mail without attachments",
         category: Category::EmailRatesManager,
         description: "The received e-mail had no attachments",
         data: mail(
             &[
-                field("credentials", MAILBOX),
-                field("message", MESSAGE),
-                field("rate_tables", RATE_TABLES),
+                field("credentials", MAILBOX, "The mailbox the e-mail arrived in"),
+                field("message", MESSAGE, "The e-mail without attachments"),
+                field(
+                    "rate_tables",
+                    RATE_TABLES,
+                    "The rate tables the e-mail matches",
+                ),
             ],
             &["credentials", "message", "rate_tables"],
         ),
@@ -415,14 +483,23 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "email_rates_manager.file_processing_error",
+        title: "E-mailed file not processed",
         category: Category::EmailRatesManager,
         description: "A file attached to the e-mail could not be processed",
         data: mail(
             &[
-                field("error", Ty::Def(Def::MailError)),
-                field("credentials", MAILBOX),
-                field("message", MESSAGE),
-                field("rate_tables", RATE_TABLES),
+                field(
+                    "error",
+                    Ty::Def(Def::MailError),
+                    "Why the file could not be processed",
+                ),
+                field("credentials", MAILBOX, "The mailbox the e-mail arrived in"),
+                field("message", MESSAGE, "The e-mail the file came with"),
+                field(
+                    "rate_tables",
+                    RATE_TABLES,
+                    "The rate tables the e-mail matches",
+                ),
             ],
             &["error", "credentials", "message", "rate_tables"],
         ),
@@ -432,30 +509,37 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "importd.process_success",
+        title: "Import succeeded",
         category: Category::ImportManager,
         description: "An import attempt succeeded",
-        data: IMPORT_DATA,
+        data: IMPORT_SUCCESS_DATA,
         key_fields: IMPORT_KEYS,
         old_names: &[],
         example: include_str!("../../samples/importd.process_success.json"),
     },
     Event {
         id: "importd.process_failed",
+        title: "Import failed",
         category: Category::ImportManager,
         description: "An import attempt failed",
-        data: IMPORT_DATA,
+        data: IMPORT_FAILED_DATA,
         key_fields: IMPORT_KEYS,
         old_names: &[],
         example: include_str!("../../samples/importd.process_failed.json"),
     },
     Event {
         id: "accounting.charges.create",
+        title: "Charge created",
         category: Category::Charges,
         description: "A charge transaction was created",
         data: Data::Record {
             def: Def::Transaction,
             required: TRANSACTION_REQUIRED,
-            narrowed: &[field("type", Ty::Const("charge"))],
+            narrowed: &[field(
+                "type",
+                Ty::Const("charge"),
+                "`charge`, as the event says",
+            )],
         },
         key_fields: TRANSACTION_KEYS,
         old_names: &[],
@@ -463,12 +547,17 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "accounting.charges.update",
+        title: "Charge updated",
         category: Category::Charges,
         description: "A charge was edited (data may carry only the id and what changed)",
         data: Data::Record {
             def: Def::Transaction,
             required: &["id"],
-            narrowed: &[field("type", Ty::Const("charge"))],
+            narrowed: &[field(
+                "type",
+                Ty::Const("charge"),
+                "`charge`, as the event says",
+            )],
         },
         key_fields: TRANSACTION_KEYS,
         old_names: &[],
@@ -476,6 +565,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "accounting.charges.delete",
+        title: "Charge deleted",
         category: Category::Charges,
         description: "A charge was removed",
         data: EMPTY,
@@ -485,12 +575,17 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "accounting.payments.create",
+        title: "Payment created",
         category: Category::Payments,
         description: "A payment transaction was created",
         data: Data::Record {
             def: Def::Transaction,
             required: &["id", "c_dt", "type", "amount", "status"],
-            narrowed: &[field("type", Ty::Const("payment"))],
+            narrowed: &[field(
+                "type",
+                Ty::Const("payment"),
+                "`payment`, as the event says",
+            )],
         },
         key_fields: TRANSACTION_KEYS,
         old_names: &[],
@@ -498,12 +593,17 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "accounting.payments.update",
+        title: "Payment updated",
         category: Category::Payments,
         description: "A payment was edited (data may carry only the id and what changed)",
         data: Data::Record {
             def: Def::Transaction,
             required: &["id"],
-            narrowed: &[field("type", Ty::Const("payment"))],
+            narrowed: &[field(
+                "type",
+                Ty::Const("payment"),
+                "`payment`, as the event says",
+            )],
         },
         key_fields: TRANSACTION_KEYS,
         old_names: &[],
@@ -511,6 +611,7 @@ pub static EVENTS: &[Event] = &[
     },
     Event {
         id: "accounting.payments.delete",
+        title: "Payment deleted",
         category: Category::Payments,
         description: "A payment was removed",
         data: EMPTY,

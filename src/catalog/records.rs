@@ -23,6 +23,9 @@ pub enum Ty {
     Bool,
     /// A date-time string in one of the forms VCS sends (see `datetime`).
     DateTime,
+    /// A bare date (`2022-07-14`) or a date-time: for dates the documentation shows only as
+    /// `null`, whose form is not known.
+    DateOrDateTime,
     /// A string from a list the vendor documents in full.
     OneOf(&'static [&'static str]),
     /// The one value the event id fixes.
@@ -33,6 +36,9 @@ pub enum Ty {
     Nullable(&'static Ty),
     /// One of the shared records.
     Def(Def),
+    /// One of the shared records, with more of its fields required where it is used: the
+    /// fields the documentation shows in that event's payload.
+    DefRequiring(Def, &'static [&'static str]),
     /// An object of its own, described inline.
     Object(&'static Object),
     /// Documented as present, its values not documented: anything.
@@ -44,6 +50,9 @@ pub enum Ty {
 pub struct Field {
     pub name: &'static str,
     pub ty: Ty,
+    /// What the field is, for the schema's `description`: from the documentation where it
+    /// says, else from the field's name and the payloads it appears in.
+    pub doc: &'static str,
 }
 
 /// A documented object: its fields and which of them every payload must carry.
@@ -58,8 +67,8 @@ pub struct Object {
 pub enum Shape {
     /// The `{event, data}` envelope every payload has.
     Envelope,
-    /// The date-time string forms.
-    DateTime,
+    /// A string of the form a standard `pattern` gives (the date-time forms).
+    Pattern(&'static str),
     /// A record: a JSON object with documented fields.
     Record(Object),
 }
@@ -69,6 +78,7 @@ pub enum Shape {
 pub enum Def {
     Envelope,
     DateTime,
+    DateOrDateTime,
     Client,
     Account,
     Subscription,
@@ -95,12 +105,31 @@ pub struct DefSpec {
     pub title: &'static str,
     pub description: &'static str,
     pub shape: Shape,
+    /// Where the schema's `examples` come from.
+    pub examples: Examples,
 }
 
+/// The `examples` of a definition.
+#[derive(Debug)]
+pub enum Examples {
+    /// The value at a JSON Pointer in an event's documented payload (`samples/<event>.json`).
+    Sample {
+        event: &'static str,
+        pointer: &'static str,
+    },
+    /// Strings written here.
+    Strings(&'static [&'static str]),
+}
+
+const fn sample(event: &'static str, pointer: &'static str) -> Examples {
+    Examples::Sample { event, pointer }
+}
+
+use crate::catalog::datetime;
 use Ty::*;
 
-const fn f(name: &'static str, ty: Ty) -> Field {
-    Field { name, ty }
+const fn f(name: &'static str, ty: Ty, doc: &'static str) -> Field {
+    Field { name, ty, doc }
 }
 
 const NULL_ID: Ty = Nullable(&Id);
@@ -109,6 +138,7 @@ const NULL_NUM: Ty = Nullable(&Num);
 const NULL_INT: Ty = Nullable(&Int);
 const NULL_COUNT: Ty = Nullable(&Count);
 const NULL_DT: Ty = Nullable(&DateTime);
+const NULL_DAY: Ty = Nullable(&DateOrDateTime);
 const STRINGS: Ty = List(&Str);
 
 /// Subscription conditions: the one list of values the vendor documents in full.
@@ -119,6 +149,7 @@ impl Def {
     pub const ALL: &'static [Def] = &[
         Def::Envelope,
         Def::DateTime,
+        Def::DateOrDateTime,
         Def::Client,
         Def::Account,
         Def::Subscription,
@@ -142,6 +173,7 @@ impl Def {
         match self {
             Def::Envelope => &ENVELOPE,
             Def::DateTime => &DATE_TIME,
+            Def::DateOrDateTime => &DATE_OR_DATE_TIME,
             Def::Client => &CLIENT,
             Def::Account => &ACCOUNT,
             Def::Subscription => &SUBSCRIPTION,
@@ -166,8 +198,9 @@ static ENVELOPE: DefSpec = DefSpec {
     name: "envelope",
     title: "Provisioning API payload",
     description: "The envelope of every payload VCS posts to a handler: `event` says what \
-                  happened to which object and when, `data` carries the event's record.",
+                  happened to which object and when, `data` carries the event's record",
     shape: Shape::Envelope,
+    examples: sample("clients.archive", ""),
 };
 
 static DATE_TIME: DefSpec = DefSpec {
@@ -175,338 +208,704 @@ static DATE_TIME: DefSpec = DefSpec {
     title: "VCS date-time",
     description: "A date-time as VCS writes it: RFC 3339 (`2022-01-24T15:44:47.216756+00:00`, \
                   fractional seconds optional, `Z` or an offset) or the transaction form \
-                  `2022-07-06 00:00:00+0000`. The date must exist. Applies to strings; the \
-                  referring schema sets the type.",
-    shape: Shape::DateTime,
+                  `2022-07-06 00:00:00+0000`. The pattern holds the calendar: months 01-12, the \
+                  days each month has (29 February in leap years only), hours 00-23, minutes \
+                  and seconds 00-59, offsets up to 23:59",
+    shape: Shape::Pattern(datetime::PATTERN),
+    examples: Examples::Strings(&[
+        "2022-01-24T15:44:47.216756+00:00",
+        "2000-01-01T00:00:00+00:00",
+        "2022-07-06 00:00:00+0000",
+    ]),
+};
+
+static DATE_OR_DATE_TIME: DefSpec = DefSpec {
+    name: "date-or-date-time",
+    title: "VCS date or date-time",
+    description: "A date (`2022-07-14`) or a date-time in either VCS form, checked to the \
+                  calendar like `date-time`: for dates the documentation shows only as `null`, \
+                  whose form it does not show",
+    shape: Shape::Pattern(datetime::DATE_OR_DATE_TIME_PATTERN),
+    examples: Examples::Strings(&["2022-07-14", "2022-07-14T00:00:00+00:00"]),
 };
 
 static CLIENT: DefSpec = DefSpec {
     name: "client",
     title: "Client",
-    description: "A client record (the Core API record, reduced).",
+    description: "A client record: the Core API record, of which the documentation shows a \
+                  few fields. Updates carry the id and the changed fields",
     shape: Shape::Record(Object {
         fields: &[
-            f("id", Id),
-            f("name", Str),
-            f("companies_id", Id),
-            f("currencies_id", Id),
+            f("id", Id, "The client's id"),
+            f("name", Str, "The client's name"),
+            f(
+                "companies_id",
+                Id,
+                "The id of the partition (company) the client belongs to; the documentation \
+                 shows it in `clients.create` from a later revision on",
+            ),
+            f(
+                "currencies_id",
+                Id,
+                "The id of the client's currency (Core API field, not in the documented samples)",
+            ),
         ],
         required: &["id"],
     }),
+    examples: sample("clients.create", "/data"),
 };
 
 static ACCOUNT: DefSpec = DefSpec {
     name: "account",
     title: "Account",
-    description: "A client's account; `auth_type` says how it is identified (by name, ANI, IP...).",
+    description: "A client's account. Updates carry the id and the changed fields",
     shape: Shape::Record(Object {
         fields: &[
-            f("id", Id),
-            f("clients_id", Id),
-            f("name", Str),
-            f("auth_type", Str),
+            f("id", Id, "The account's id"),
+            f(
+                "clients_id",
+                Id,
+                "The id of the client the account belongs to",
+            ),
+            f("name", Str, "The account's name"),
+            f(
+                "auth_type",
+                Str,
+                "How the account is identified: `name` in the documentation; the user \
+                 interface also identifies accounts by ANI or IP, so expect other values",
+            ),
         ],
         required: &["id"],
     }),
+    examples: sample("clients.accounts.create", "/data"),
 };
 
 static SUBSCRIPTION: DefSpec = DefSpec {
     name: "subscription",
     title: "Subscription",
     description: "A client's subscription to a package. `stop_dt` is null for a subscription \
-                  with no end; `condition` is one of the documented values.",
+                  with no end",
     shape: Shape::Record(Object {
         fields: &[
-            f("id", Id),
-            f("clients_id", Id),
-            f("packages_id", Id),
-            f("accounts_id", NULL_ID),
-            f("start_dt", DateTime),
-            f("stop_dt", NULL_DT),
-            f("condition", OneOf(CONDITIONS)),
-            f("renew_count", Count),
-            f("status", Str),
+            f("id", Id, "The subscription's id"),
+            f("clients_id", Id, "The id of the subscribed client"),
+            f("packages_id", Id, "The id of the package subscribed to"),
+            f(
+                "accounts_id",
+                NULL_ID,
+                "The id of the account the subscription is limited to, or null (Core API field)",
+            ),
+            f(
+                "start_dt",
+                DateTime,
+                "When the subscription starts (Core API field)",
+            ),
+            f(
+                "stop_dt",
+                NULL_DT,
+                "When the subscription stops; null for one with no end",
+            ),
+            f(
+                "condition",
+                OneOf(CONDITIONS),
+                "The subscription's condition: `new`, `activated` or `deactivated`, the values \
+                 the documentation lists",
+            ),
+            f(
+                "renew_count",
+                Count,
+                "How many times the subscription was renewed",
+            ),
+            f(
+                "status",
+                Str,
+                "A status the Core API computes, such as `pending`, `active` or `archive`",
+            ),
         ],
         required: &["id"],
     }),
+    examples: sample("clients.subscriptions.assign", "/data"),
 };
 
 static TRANSACTION: DefSpec = DefSpec {
     name: "transaction",
     title: "Transaction",
-    description: "A charge or payment. `c_dt` is written `2022-07-06 00:00:00+0000`; a positive \
-                  `amount` credits the client, a negative one debits.",
+    description: "A charge or a payment. Updates may carry only the id and what changed",
     shape: Shape::Record(Object {
         fields: &[
-            f("id", Id),
-            f("c_dt", DateTime),
-            f("tags", STRINGS),
-            f("type", Str),
-            f("notes", Str),
-            f("taxes", NULL_NUM),
-            f("amount", Num),
-            f("status", Str),
+            f("id", Id, "The transaction's id"),
+            f(
+                "c_dt",
+                DateTime,
+                "When the transaction was created, written `2022-07-06 00:00:00+0000`",
+            ),
+            f("tags", STRINGS, "Tags set on the transaction"),
+            f(
+                "type",
+                Str,
+                "The kind of transaction: `charge` or `payment`",
+            ),
+            f("notes", Str, "Free-text notes; may be empty"),
+            f("taxes", NULL_NUM, "Taxes on the amount, or null"),
+            f(
+                "amount",
+                Num,
+                "The amount: positive credits the client, negative debits",
+            ),
+            f(
+                "status",
+                Str,
+                "The transaction's status, `approved` in the documented payment; other values \
+                 are not documented",
+            ),
         ],
         required: &["id"],
     }),
+    examples: sample("accounting.payments.create", "/data"),
 };
 
 static MAILBOX: DefSpec = DefSpec {
     name: "mailbox",
     title: "IMAP mailbox",
-    description: "The mailbox the Email Rates Manager reads (`mailbox` or `credentials`). The \
-                  login is not always an e-mail address.",
+    description: "The mailbox the Email Rates Manager reads, as `mailbox` or `credentials`",
     shape: Shape::Record(Object {
-        fields: &[f("login", Str), f("host", Str)],
+        fields: &[
+            f(
+                "login",
+                Str,
+                "The login of the mailbox; often an e-mail address, but not always",
+            ),
+            f("host", Str, "The IMAP server's host name"),
+        ],
         required: &["login", "host"],
     }),
+    examples: sample("email_rates_manager.import", "/data/mailbox"),
 };
 
 static MAIL_MESSAGE: DefSpec = DefSpec {
     name: "mail-message",
     title: "E-mail message",
-    description: "The received e-mail: sender, message id (a string) and subject.",
+    description: "The received e-mail the event is about",
     shape: Shape::Record(Object {
-        fields: &[f("from", Str), f("id", Str), f("subject", Str)],
+        fields: &[
+            f("from", Str, "The sender, as the `From` header gives it"),
+            f(
+                "id",
+                Str,
+                "The message's id on the mail server, a string of digits such as `77798`; the \
+                 event's `object_id` is the same",
+            ),
+            f("subject", Str, "The message's subject"),
+        ],
         required: &["from", "id", "subject"],
     }),
+    examples: sample("email_rates_manager.import", "/data/message"),
 };
 
 static MAIL_ERROR: DefSpec = DefSpec {
     name: "mail-error",
     title: "File processing error",
-    description: "Why an attached file could not be processed: a code such as \
-                  `incorrect-file-ext` and a message.",
+    description: "Why a file attached to an e-mail could not be processed",
     shape: Shape::Record(Object {
-        fields: &[f("code", Str), f("message", Str)],
+        fields: &[
+            f(
+                "code",
+                Str,
+                "The error's code, such as `incorrect-file-ext`",
+            ),
+            f("message", Str, "The error in words, naming the file"),
+        ],
         required: &["code", "message"],
     }),
+    examples: sample("email_rates_manager.file_processing_error", "/data/error"),
 };
 
 static RATE_TABLE_REF: DefSpec = DefSpec {
     name: "rate-table-ref",
     title: "Rate table reference",
-    description: "A rate table named by id and name.",
+    description: "A rate table named by id and name",
     shape: Shape::Record(Object {
-        fields: &[f("id", Id), f("name", Str)],
+        fields: &[
+            f("id", Id, "The rate table's id"),
+            f("name", Str, "The rate table's name"),
+        ],
         required: &["id", "name"],
     }),
+    examples: sample("email_rates_manager.no_attachments", "/data/rate_tables/0"),
 };
 
 static FILE_META: DefSpec = DefSpec {
     name: "file-meta",
     title: "Imported file",
-    description: "A file of an import: its index, name, stored path and row count.",
+    description: "A file of an import",
     shape: Shape::Record(Object {
         fields: &[
-            f("count", Count),
-            f("id", Count),
-            f("name", Str),
-            f("path", Str),
+            f("count", Count, "How many rows the file has"),
+            f("id", Count, "The file's index within the import, from 0"),
+            f("name", Str, "The file's name as uploaded or attached"),
+            f(
+                "path",
+                Str,
+                "Where VCS stored the file on the billing server",
+            ),
         ],
         required: &[],
     }),
+    examples: sample("importd.process_success", "/data/main/sheets/0/file_meta"),
 };
 
 static RATE_TABLE: DefSpec = DefSpec {
     name: "rate-table",
     title: "Rate table",
-    description: "The rate table an import writes to (the Core API record). `last_export_dt` is \
-                  null for a table never exported.",
+    description: "The rate table an import writes to: the Core API record",
     shape: Shape::Record(Object {
         fields: &[
-            f("agreements_id", NULL_ID),
-            f("c_dt", DateTime),
-            f("code_decks_id", Id),
-            f("companies_id", Id),
-            f("credentials_id", NULL_ID),
-            f("currencies_id", Id),
-            f("export_templates_id", NULL_ID),
-            f("id", Id),
-            f("import_templates_id", NULL_ID),
-            f("last_export_dt", NULL_DT),
-            f("lastedit_dt", DateTime),
-            f("mail_auto_import", Bool),
-            f("mail_import_template_id", NULL_ID),
-            f("name", Str),
-            f("notes", Str),
-            f("parent_rate_tables_id", NULL_ID),
-            f("rates_generation_auto", Bool),
-            f("rates_generators_id", NULL_ID),
+            f(
+                "agreements_id",
+                NULL_ID,
+                "The id of the agreement the table belongs to, or null",
+            ),
+            f("c_dt", DateTime, "When the rate table was created"),
+            f("code_decks_id", Id, "The id of the table's code deck"),
+            f(
+                "companies_id",
+                Id,
+                "The id of the partition (company) the table belongs to",
+            ),
+            f(
+                "credentials_id",
+                NULL_ID,
+                "The id of the mailbox credentials used for e-mail imports, or null",
+            ),
+            f("currencies_id", Id, "The id of the table's currency"),
+            f(
+                "export_templates_id",
+                NULL_ID,
+                "The id of the export template, or null",
+            ),
+            f("id", Id, "The rate table's id"),
+            f(
+                "import_templates_id",
+                NULL_ID,
+                "The id of the import template, or null",
+            ),
+            f(
+                "last_export_dt",
+                NULL_DT,
+                "When the table was last exported; null if never",
+            ),
+            f("lastedit_dt", DateTime, "When the table was last changed"),
+            f(
+                "mail_auto_import",
+                Bool,
+                "Whether rates e-mailed for this table are imported automatically",
+            ),
+            f(
+                "mail_import_template_id",
+                NULL_ID,
+                "The id of the import template for e-mailed rates, or null",
+            ),
+            f("name", Str, "The rate table's name"),
+            f("notes", Str, "Free-text notes; may be empty"),
+            f(
+                "parent_rate_tables_id",
+                NULL_ID,
+                "The id of the parent rate table, or null",
+            ),
+            f(
+                "rates_generation_auto",
+                Bool,
+                "Whether rates are generated automatically",
+            ),
+            f(
+                "rates_generators_id",
+                NULL_ID,
+                "The id of the rates generator, or null",
+            ),
             f(
                 "remote_settings",
                 Object(&Object {
-                    fields: &[f("email_sender", NULL_STR), f("email_subject", NULL_STR)],
+                    fields: &[
+                        f(
+                            "email_sender",
+                            NULL_STR,
+                            "The sender e-mailed rates must come from, or null",
+                        ),
+                        f(
+                            "email_subject",
+                            NULL_STR,
+                            "The subject e-mailed rates must carry, or null",
+                        ),
+                    ],
                     required: &[],
                 }),
+                "How e-mailed rates are matched to this table",
             ),
-            f("src_code_decks_id", NULL_ID),
-            f("tags", STRINGS),
-            f("with_taxes", Bool),
+            f(
+                "src_code_decks_id",
+                NULL_ID,
+                "The id of the source code deck, or null",
+            ),
+            f("tags", STRINGS, "Tags set on the table"),
+            f("with_taxes", Bool, "Whether the rates include taxes"),
         ],
         required: &["id", "name"],
     }),
+    examples: sample("importd.process_success", "/data/main/rate_table"),
 };
 
 static RATE_TABLES_LOG: DefSpec = DefSpec {
     name: "rate-tables-log",
     title: "Rate table change log",
-    description: "What an import changed in the rate table: counters of new, increased, \
-                  decreased, closed and unchanged rates.",
+    description: "What an import changed in the rate table, as counters of rates",
     shape: Shape::Record(Object {
         fields: &[
-            f("c_dt", DateTime),
-            f("closed", Count),
-            f("closed_by_az", Count),
-            f("decreased", Count),
-            f("future_changes", Count),
-            f("id", Id),
-            f("import_queue_id", Id),
-            f("increased", Count),
-            f("new", Count),
-            f("overlaid", Count),
-            f("rates_generators_queue_details_id", NULL_ID),
-            f("total", Count),
-            f("unchanged", Count),
+            f("c_dt", DateTime, "When the log entry was written"),
+            f("closed", Count, "Rates closed"),
+            f("closed_by_az", Count, "Rates closed by auto-zero"),
+            f("decreased", Count, "Rates decreased"),
+            f("future_changes", Count, "Changes that take effect later"),
+            f("id", Id, "The log entry's id"),
+            f(
+                "import_queue_id",
+                Id,
+                "The id of the import queue entry that made the changes",
+            ),
+            f("increased", Count, "Rates increased"),
+            f("new", Count, "Rates added"),
+            f("overlaid", Count, "Rates overlaid"),
+            f(
+                "rates_generators_queue_details_id",
+                NULL_ID,
+                "The id of the rates generator run, or null for an import",
+            ),
+            f("total", Count, "Rates changed in all"),
+            f("unchanged", Count, "Rates left unchanged"),
         ],
         required: &[],
     }),
+    examples: sample("importd.process_success", "/data/main/rate_tables_logs"),
 };
 
 static CODE_RULE: DefSpec = DefSpec {
     name: "code-rule",
     title: "Import code rule",
-    description: "A rule an import sheet applies to the codes it reads: billing increments, \
-                  effective dates, service and time profile.",
+    description: "A rule an import sheet applies to the codes it reads",
     shape: Shape::Record(Object {
         fields: &[
-            f("code", Str),
-            f("code_name", NULL_STR),
-            f("effective_from", NULL_DT),
-            f("effective_from_interval_type", Str),
-            f("effective_from_interval_value", NULL_INT),
-            f("end_date", NULL_DT),
-            f("end_date_interval_type", Str),
-            f("end_date_interval_value", NULL_INT),
-            f("grace_volume", Count),
-            f("min_volume", Count),
-            f("notes", NULL_STR),
-            f("num_length_max", NULL_COUNT),
-            f("num_length_min", NULL_COUNT),
-            f("pay_interval", Count),
-            f("pay_setup", Num),
-            f("policy", Str),
-            f("services_id", Id),
-            f("status", Str),
-            f("tag", Str),
-            f("time_profiles_id", Id),
+            f(
+                "code",
+                Str,
+                "The code (prefix) the rule applies to, or `@` for all",
+            ),
+            f(
+                "code_name",
+                NULL_STR,
+                "The code's name, or null to take it from the file",
+            ),
+            f(
+                "effective_from",
+                NULL_DAY,
+                "When the rates take effect; shown only as null in the documentation, so a \
+                 date or a date-time",
+            ),
+            f(
+                "effective_from_interval_type",
+                Str,
+                "The unit of `effective_from_interval_value`, such as `days`",
+            ),
+            f(
+                "effective_from_interval_value",
+                NULL_INT,
+                "How many units from the import the rates take effect, or null",
+            ),
+            f(
+                "end_date",
+                NULL_DAY,
+                "When the rates end; shown only as null in the documentation, so a date or a \
+                 date-time",
+            ),
+            f(
+                "end_date_interval_type",
+                Str,
+                "The unit of `end_date_interval_value`, such as `days`",
+            ),
+            f(
+                "end_date_interval_value",
+                NULL_INT,
+                "How many units from the import the rates end, or null",
+            ),
+            f(
+                "grace_volume",
+                Count,
+                "The grace volume of the billing increment",
+            ),
+            f(
+                "min_volume",
+                Count,
+                "The minimal volume of the billing increment",
+            ),
+            f("notes", NULL_STR, "Notes on the rates, or null"),
+            f(
+                "num_length_max",
+                NULL_COUNT,
+                "The longest number the rule matches, or null",
+            ),
+            f(
+                "num_length_min",
+                NULL_COUNT,
+                "The shortest number the rule matches, or null",
+            ),
+            f(
+                "pay_interval",
+                Count,
+                "The pay interval of the billing increment",
+            ),
+            f("pay_setup", Num, "The setup fee"),
+            f("policy", Str, "The rate policy, such as `regular`"),
+            f("services_id", Id, "The id of the service the rates are for"),
+            f(
+                "status",
+                Str,
+                "The status given to imported rates, such as `active`",
+            ),
+            f("tag", Str, "The tag given to imported rates"),
+            f(
+                "time_profiles_id",
+                Id,
+                "The id of the time profile the rates apply in",
+            ),
         ],
         required: &[],
     }),
+    examples: sample(
+        "importd.process_success",
+        "/data/main/sheets/0/code_rules/0",
+    ),
 };
 
 static IMPORT_SHEET: DefSpec = DefSpec {
     name: "import-sheet",
     title: "Import sheet",
-    description: "One sheet of an imported file: its column mapping, code rules, rows to skip \
-                  and the file it came from. A column not imported may be null.",
+    description: "One sheet of an imported file and how it is read",
     shape: Shape::Record(Object {
         fields: &[
-            f("code_rules", List(&Def(Def::CodeRule))),
-            f("columns", List(&NULL_STR)),
-            f("file_meta", Def(Def::FileMeta)),
-            f("skip_rows_bottom", Count),
-            f("skip_rows_top", Count),
-            f("type", Str),
+            f(
+                "code_rules",
+                List(&Def(Def::CodeRule)),
+                "The rules applied to the codes read",
+            ),
+            f(
+                "columns",
+                List(&NULL_STR),
+                "What each column of the sheet holds, in order; null for a column not imported",
+            ),
+            f(
+                "file_meta",
+                Def(Def::FileMeta),
+                "The file the sheet belongs to",
+            ),
+            f(
+                "skip_rows_bottom",
+                Count,
+                "Rows skipped at the bottom of the sheet",
+            ),
+            f(
+                "skip_rows_top",
+                Count,
+                "Rows skipped at the top of the sheet",
+            ),
+            f("type", Str, "What the sheet holds, such as `rates`"),
         ],
         required: &[],
     }),
+    examples: sample("importd.process_success", "/data/main/sheets/0"),
 };
 
 static IMPORT_CONFIG: DefSpec = DefSpec {
     name: "import-config",
     title: "Import configuration",
-    description: "The settings of a rates import (`data.main` of the import events, and \
-                  `queue.settings`): tolerances, auto-zero and billing increment settings, \
-                  modes, the target rate table, its change log and the sheets.",
+    description: "The settings of a rates import: `data.main` of the import events and \
+                  `queue.settings`",
     shape: Shape::Record(Object {
         fields: &[
-            f("agreements_tolerance", NULL_NUM),
-            f("az_codes", STRINGS),
-            f("az_date", NULL_DT),
-            f("az_interval_type", Str),
-            f("az_interval_value", NULL_INT),
-            f("az_mode", NULL_STR),
-            f("billing_increment_check", Bool),
-            f("billing_increment_format", STRINGS),
-            f("code_deck_mode", NULL_STR),
-            f("code_decks_id", Id),
-            f("codes_import_key", Str),
-            f("current_date", DateTime),
-            f("datetime_format", Str),
-            f("error_mode", Str),
-            f("rate_deviation_tolerance", NULL_NUM),
-            f("rate_table", Def(Def::RateTable)),
-            f("rate_tables_logs", Def(Def::RateTablesLog)),
-            f("sheets", List(&Def(Def::ImportSheet))),
-            f("skip_dash", Bool),
-            f("split_src_code_name", Bool),
-            f("src_code_decks_id", NULL_ID),
-            f("total_changes_threshold", NULL_NUM),
-            f("unchanged_mode", Str),
-            f("warning_mode", Str),
+            f(
+                "agreements_tolerance",
+                NULL_NUM,
+                "The tolerance for agreement checks, or null",
+            ),
+            f("az_codes", STRINGS, "The codes auto-zero applies to"),
+            f(
+                "az_date",
+                NULL_DAY,
+                "When auto-zero applies; shown only as null in the documentation, so a date or \
+                 a date-time",
+            ),
+            f(
+                "az_interval_type",
+                Str,
+                "The unit of `az_interval_value`, such as `days`",
+            ),
+            f(
+                "az_interval_value",
+                NULL_INT,
+                "How many units from the import auto-zero applies, or null",
+            ),
+            f("az_mode", NULL_STR, "The auto-zero mode, or null for none"),
+            f(
+                "billing_increment_check",
+                Bool,
+                "Whether billing increments are checked",
+            ),
+            f(
+                "billing_increment_format",
+                STRINGS,
+                "The order of the billing increment parts, such as `grace_volume`, \
+                 `pay_interval`, `min_volume`",
+            ),
+            f(
+                "code_deck_mode",
+                NULL_STR,
+                "How the code deck is updated, or null",
+            ),
+            f("code_decks_id", Id, "The id of the code deck"),
+            f(
+                "codes_import_key",
+                Str,
+                "The import's key, such as `import-rates-62`",
+            ),
+            f("current_date", DateTime, "The time the import takes as now"),
+            f(
+                "datetime_format",
+                Str,
+                "The order of dates in the file, such as `mdy`",
+            ),
+            f(
+                "error_mode",
+                Str,
+                "What to do with rows in error, such as `skip_rows`",
+            ),
+            f(
+                "rate_deviation_tolerance",
+                NULL_NUM,
+                "The tolerance for rate changes, or null",
+            ),
+            f(
+                "rate_table",
+                Def(Def::RateTable),
+                "The rate table the import writes to",
+            ),
+            f(
+                "rate_tables_logs",
+                Nullable(&Def(Def::RateTablesLog)),
+                "What the import changed in the rate table, or null: only the successful \
+                 import's payload shows a value",
+            ),
+            f(
+                "sheets",
+                List(&Def(Def::ImportSheet)),
+                "The sheets read, one per sheet of the file",
+            ),
+            f("skip_dash", Bool, "Whether rows with a dash are skipped"),
+            f(
+                "split_src_code_name",
+                Bool,
+                "Whether the source code name is split",
+            ),
+            f(
+                "src_code_decks_id",
+                NULL_ID,
+                "The id of the source code deck, or null",
+            ),
+            f(
+                "total_changes_threshold",
+                NULL_NUM,
+                "The most changes an import may make, or null",
+            ),
+            f(
+                "unchanged_mode",
+                Str,
+                "What to do with unchanged rows, such as `skip_rows`",
+            ),
+            f(
+                "warning_mode",
+                Str,
+                "What to do with rows with warnings, such as `save_rows`",
+            ),
         ],
         required: &[],
     }),
+    examples: sample("importd.process_success", "/data/main"),
 };
 
 static IMPORT_STATS: DefSpec = DefSpec {
     name: "import-stats",
     title: "Import statistics",
-    description: "Row counters of an import attempt.",
+    description: "Row counters of an import attempt; the documented ones do not add up, so no \
+                  sum is checked",
     shape: Shape::Record(Object {
         fields: &[
-            f("closed_by_az", Count),
-            f("decreased", Count),
-            f("duplicates", Count),
-            f("errors", Count),
-            f("increased", Count),
-            f("overlaid", Count),
-            f("processed", Count),
-            f("stashed_by_az", Count),
-            f("successful", Count),
+            f("closed_by_az", Count, "Rows whose rates auto-zero closed"),
+            f("decreased", Count, "Rows that decreased a rate"),
+            f("duplicates", Count, "Duplicate rows"),
+            f("errors", Count, "Rows in error"),
+            f("increased", Count, "Rows that increased a rate"),
+            f("overlaid", Count, "Rows that overlaid a rate"),
+            f("processed", Count, "Rows processed"),
+            f("stashed_by_az", Count, "Rows stashed by auto-zero"),
+            f("successful", Count, "Rows imported"),
         ],
         required: &[],
     }),
+    examples: sample("importd.process_success", "/data/queue/stats"),
 };
 
 static IMPORT_QUEUE: DefSpec = DefSpec {
     name: "import-queue",
     title: "Import queue entry",
-    description: "One import attempt: the files, the target object, the settings, the \
-                  statistics and the queue status.",
+    description: "One import attempt. Only `id` is required here: the documentation shows the \
+                  other fields in the successful import's payload alone, so that event requires \
+                  them and the others do not",
     shape: Shape::Record(Object {
         fields: &[
-            f("dt", DateTime),
-            f("files_id", Str),
-            f("files_meta", List(&Def(Def::FileMeta))),
-            f("id", Id),
-            f("messages", List(&Any)),
-            f("object", Str),
-            f("object_id", Id),
-            f("settings", Def(Def::ImportConfig)),
-            f("stats", Def(Def::ImportStats)),
-            f("status", Str),
-            f("users_id", Id),
+            f("dt", DateTime, "When the import was queued"),
+            f("files_id", Str, "The id of the uploaded or attached files"),
+            f(
+                "files_meta",
+                List(&Def(Def::FileMeta)),
+                "The files imported",
+            ),
+            f(
+                "id",
+                Id,
+                "The queue entry's id; the `object_id` of `importd.*` events",
+            ),
+            f(
+                "messages",
+                List(&Any),
+                "Messages of the import; the documentation shows only an empty list",
+            ),
+            f(
+                "object",
+                Str,
+                "The kind of object imported into, such as `rate_tables`",
+            ),
+            f(
+                "object_id",
+                Id,
+                "The id of the object imported into, such as the rate table",
+            ),
+            f("settings", Def(Def::ImportConfig), "The import's settings"),
+            f("stats", Def(Def::ImportStats), "The import's row counters"),
+            f("status", Str, "The queue status, such as `enqueued`"),
+            f(
+                "users_id",
+                NULL_ID,
+                "The id of the user who started the import, or null: only the successful \
+                 import's payload shows a value",
+            ),
         ],
-        required: &[
-            "id",
-            "dt",
-            "object",
-            "object_id",
-            "settings",
-            "stats",
-            "status",
-        ],
+        required: &["id"],
     }),
+    examples: sample("importd.process_success", "/data/queue"),
 };

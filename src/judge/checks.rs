@@ -179,7 +179,7 @@ fn object_fields(
 
 fn walk(ty: Ty, value: &Value, path: &str, found: &mut Vec<String>) {
     match ty {
-        Ty::Def(def) => walk_def(def, value, path, found),
+        Ty::Def(def) | Ty::DefRequiring(def, _) => walk_def(def, value, path, found),
         Ty::Object(object) => object_fields(object.fields, &[], value, path, found),
         Ty::List(item) => {
             if let Some(items) = value.as_array() {

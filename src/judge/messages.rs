@@ -56,13 +56,6 @@ pub fn describe(error: &ValidationError<'_>, redact: bool) -> String {
                 found_value
             )
         }
-        ValidationErrorKind::Format { format } if format == datetime::FORMAT => {
-            let text = found.as_str().unwrap_or_default();
-            match datetime::parse(text) {
-                Err(why) => format!("{} is not a date-time: {why}", found_short),
-                Ok(_) => format!("{} is not a date-time", found_short),
-            }
-        }
         ValidationErrorKind::Format { format } => {
             format!("{} is not a valid {format}", found_short)
         }
@@ -71,11 +64,19 @@ pub fn describe(error: &ValidationError<'_>, redact: bool) -> String {
                 "expected an integer or a string of digits, found {}",
                 found_value
             ),
-            p if p == datetime::PATTERN => format!(
-                "{} is not a date-time: {}",
-                found_short,
-                datetime::Invalid::Shape
-            ),
+            // The pattern is the calendar: the parser names the part that does not exist.
+            p if p == datetime::PATTERN => {
+                let why = datetime::parse(found.as_str().unwrap_or_default()).err();
+                format!("{found_short} is not a date-time: {}", reason(why))
+            }
+            p if p == datetime::DATE_OR_DATE_TIME_PATTERN => {
+                let text = found.as_str().unwrap_or_default();
+                let why = datetime::check_date_or_date_time(text).err();
+                format!(
+                    "{found_short} is not a date or a date-time: {}",
+                    reason(why)
+                )
+            }
             p if p.starts_with("^[a-z0-9_]+") => format!(
                 "expected an event id such as \"clients.create\", found {}",
                 found_value
@@ -98,6 +99,11 @@ pub fn describe(error: &ValidationError<'_>, redact: bool) -> String {
         ),
         _ => error.to_string(),
     }
+}
+
+/// Why a value failed a date pattern; the shape when the parser has nothing narrower.
+fn reason(why: Option<datetime::Invalid>) -> datetime::Invalid {
+    why.unwrap_or(datetime::Invalid::Shape)
 }
 
 fn is_zero(limit: &Value) -> bool {
@@ -215,10 +221,17 @@ mod tests {
         );
         assert_eq!(
             messages(
-                json!({"format": datetime::FORMAT}),
+                json!({"type": "string", "pattern": datetime::PATTERN}),
                 json!("2025-13-45T00:00:00+00:00")
             ),
             ["\"2025-13-45T00:00:00+00:00\" is not a date-time: month 13"]
+        );
+        assert_eq!(
+            messages(
+                json!({"type": "string", "pattern": datetime::DATE_OR_DATE_TIME_PATTERN}),
+                json!("2022-02-30")
+            ),
+            ["\"2022-02-30\" is not a date or a date-time: day 30"]
         );
     }
 

@@ -4,6 +4,10 @@
 //! Built-in schemas come from the catalog through the same generator that writes `schemas/`
 //! (a test keeps the two identical), so the binary needs no files at run time. Each event's
 //! validator is compiled once, on first use: a run pays only for the events it meets.
+//!
+//! jerahook compiles the schemas exactly as they are written, with no format or keyword of its
+//! own: the date-time pattern carries the whole calendar rule, so any other validator that reads
+//! the same files reaches the same verdicts.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -12,18 +16,17 @@ use anyhow::{Context, Result, bail};
 use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
-use crate::catalog::datetime;
 use crate::catalog::generate;
 use crate::catalog::records::Def;
 use crate::catalog::{EVENTS, Event};
 
-/// Compiles a schema with formats asserted and the VCS date-time format registered.
+/// Compiles a schema as draft 2020-12. Formats in a schema of the user's own are asserted, and
+/// one no validator knows is an error rather than a check silently skipped.
 pub fn compile(schema: &Value) -> Result<Validator, String> {
     jsonschema::options()
         .with_draft(Draft::Draft202012)
         .should_validate_formats(true)
         .should_ignore_unknown_formats(false)
-        .with_format(datetime::FORMAT, datetime::is_valid)
         .build(schema)
         .map_err(|error| error.to_string())
 }
@@ -115,6 +118,15 @@ impl SchemaSet {
             .get_or_init(|| generate::event_schema(event))
     }
 
+    /// The schema of any event (`vcs-event.schema.json`): generated, or read from the
+    /// directory.
+    pub fn all_events(&self) -> Result<Value> {
+        match &self.source {
+            Source::BuiltIn => Ok(generate::all_events_schema()),
+            Source::Dir(dir) => load(&dir.join(generate::ALL_EVENTS)),
+        }
+    }
+
     /// The validator of `event`, compiled on first use.
     pub fn validator(&self, event: &Event) -> Result<&Validator> {
         let slot = &self.events[index_of(event)];
@@ -135,31 +147,10 @@ impl SchemaSet {
             return Ok(validator);
         }
         let schema = slot.schema.get().expect("schema is set before compiling");
-        let validator = match self.source {
-            Source::BuiltIn => compile(&without_format_patterns(schema.clone())),
-            Source::Dir(_) => compile(schema),
-        }
-        .map_err(|error| anyhow::anyhow!("{}: not a usable JSON Schema: {error}", name()))?;
+        let validator = compile(schema)
+            .map_err(|error| anyhow::anyhow!("{}: not a usable JSON Schema: {error}", name()))?;
         Ok(slot.validator.get_or_init(|| validator))
     }
-}
-
-/// The schema with every `pattern` removed that accompanies a `format` jerahook checks.
-fn without_format_patterns(mut schema: Value) -> Value {
-    fn strip(value: &mut Value) {
-        match value {
-            Value::Object(object) => {
-                if object.get("format").and_then(Value::as_str) == Some(datetime::FORMAT) {
-                    object.remove("pattern");
-                }
-                object.values_mut().for_each(strip);
-            }
-            Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    strip(&mut schema);
-    schema
 }
 
 fn index_of(event: &Event) -> usize {
@@ -189,14 +180,17 @@ mod tests {
     }
 
     #[test]
-    fn formats_are_asserted() {
-        let validator = compile(&json!({
-            "type": "string",
-            "format": datetime::FORMAT,
-        }))
-        .unwrap();
+    fn the_date_time_definition_checks_the_calendar_by_itself() {
+        let validator = compile(&generate::def_file_schema(Def::DateTime)).unwrap();
         assert!(validator.is_valid(&json!("2022-07-06 00:00:00+0000")));
-        assert!(!validator.is_valid(&json!("2025-13-45T00:00:00+00:00")));
+        assert!(validator.is_valid(&json!("2024-02-29T00:00:00Z")));
+        for impossible in [
+            "2025-13-45T00:00:00+00:00",
+            "2023-02-29T00:00:00Z",
+            "2022-07-06T24:00:00Z",
+        ] {
+            assert!(!validator.is_valid(&json!(impossible)), "{impossible}");
+        }
     }
 
     #[test]

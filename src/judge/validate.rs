@@ -190,11 +190,19 @@ fn schema_errors(validator: &Validator, payload: &Value, redact: bool, errors: &
         errors.truncate(start + MAX_ERRORS);
         errors.push(Issue::new(Code::Schema, "", MORE_ERRORS));
     }
-    // A value the event pins fails both the pin and the record's list of values, and a
-    // date-time of the wrong shape both its format and the pattern that stands in for the
-    // format elsewhere: in each case one error says it.
+    // A value the event pins fails both the pin and the record's list of values, and in a
+    // schema of the user's own a value may fail both a format and a pattern beside it: in
+    // each case one error says it.
     drop_shadowed(errors, start, "/const", "/enum");
     drop_shadowed(errors, start, "/format", "/pattern");
+    // A field an event requires is declared again beside `required`, with the record's own
+    // schema: a wrong value there fails both copies the same way, and one error says it.
+    let mut seen = std::collections::HashSet::new();
+    let mut index = 0;
+    errors.retain(|issue| {
+        index += 1;
+        index <= start || seen.insert((issue.path.clone(), issue.message.clone()))
+    });
 }
 
 /// Removes, from `errors[start..]`, every error of keyword `loser` at a path where an error of
@@ -722,9 +730,9 @@ mod tests {
 
     #[test]
     fn a_missing_field_points_at_the_object_that_lacks_it() {
-        let text = "{\"event\": {\"dt\": \"2000-01-01T00:00:00Z\", \"events_id\": \"clients.create\", \"object_id\": 1},\n  \"data\": {\"id\": 1, \"name\": \"x\"}}";
+        let text = "{\"event\": {\"dt\": \"2000-01-01T00:00:00Z\", \"events_id\": \"clients.create\", \"object_id\": 1},\n  \"data\": {\"id\": 1, \"companies_id\": 3}}";
         let error = &judged(text, options()).errors[0];
-        assert_eq!(error.message, "missing required field \"companies_id\"");
+        assert_eq!(error.message, "missing required field \"name\"");
         assert_eq!((error.line, error.column), (2, 11));
     }
 

@@ -281,7 +281,7 @@ mod tests {
                 .1
                 .starts_with("incorrect-file-ext: Can't process file")
         );
-        assert_eq!(rows[1].1, "[email protected] on imap.gmail.com");
+        assert_eq!(rows[1].1, "rates@example.com on imap.gmail.com");
         assert_eq!(rows[4].1, "Rate Table A (74), Rate TAble B (7)");
     }
 
