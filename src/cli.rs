@@ -13,19 +13,25 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "jerahook", version, max_term_width = 100)]
 pub struct Cli {
     /// When to colour the output: auto colours a terminal unless NO_COLOR is set.
-    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, value_name = "WHEN")]
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, value_name = "WHEN", env = "JERAHOOK_COLOR")]
     pub color: ColorWhen,
 
-    /// Use the schemas in DIR (as `schema --write` lays them out) instead of the built-in ones.
-    #[arg(long, global = true, value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
-
-    /// Threads judging payloads (default: one per core; 1 uses no extra thread).
-    #[arg(short, long, global = true, value_name = "N", value_parser = threads)]
-    pub jobs: Option<u16>,
+    /// Replaced by --expect-event and --events; refused with a message that says so.
+    #[arg(long = "event", global = true, hide = true, value_name = "ID", num_args = 0..=1, default_missing_value = "", value_parser = retired_event)]
+    pub retired_event: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--event` meant "every payload must be this event" in some commands and was one letter
+/// away from `--events`, "only these events", in others: it is gone, and says where to go.
+fn retired_event(_: &str) -> Result<String, String> {
+    Err(
+        "--event is gone: use --expect-event ID to require every payload to be that event, \
+         or --events ID,... to act only on those events"
+            .into(),
+    )
 }
 
 #[derive(Debug, Subcommand)]
@@ -36,13 +42,21 @@ pub enum Command {
         #[command(flatten)]
         read: ReadArgs,
 
-        /// Output format: text for people, json for one record per payload per line.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// Output format: text for people, json for one record per payload per line, github
+        /// for GitHub Actions annotations, junit for a JUnit XML report.
+        #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+        format: ValidateFormat,
 
-        /// Print only invalid payloads and the summary.
+        /// Print only invalid payloads and a one-line total.
         #[arg(short, long)]
         quiet: bool,
+
+        /// With --quiet, also print the count of payloads per event.
+        #[arg(long)]
+        by_event: bool,
+
+        #[command(flatten)]
+        threads: ThreadArgs,
     },
     /// Show what each payload says: the event, its key fields, and any validation errors.
     Inspect {
@@ -52,6 +66,13 @@ pub enum Command {
         /// Also list every other field of the payload's data as `path = value`.
         #[arg(long)]
         all: bool,
+
+        /// Output format: text for people, or json (one summary per payload per line).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+
+        #[command(flatten)]
+        threads: ThreadArgs,
     },
     /// List the events jerahook knows, by category.
     Events {
@@ -61,8 +82,8 @@ pub enum Command {
     },
     /// Print the JSON Schema of an event or of any event, or write every schema to a directory.
     Schema {
-        /// The event id, such as clients.create.
-        #[arg(required_unless_present_any = ["write", "all"], conflicts_with_all = ["write", "all"])]
+        /// The event id, such as clients.create (`jerahook events` lists them).
+        #[arg(conflicts_with_all = ["write", "all"])]
         id: Option<String>,
 
         /// Print the schema of any event (`vcs-event.schema.json`): it picks the event's schema
@@ -74,6 +95,9 @@ pub enum Command {
         /// `DIR/defs/`).
         #[arg(long, value_name = "DIR")]
         write: Option<PathBuf>,
+
+        #[command(flatten)]
+        schemas: SchemaArgs,
     },
     /// Receive payloads from VCS: validate, print, save and forward them to the real handler.
     Listen(ListenArgs),
@@ -102,8 +126,29 @@ pub struct ReadArgs {
     #[arg(long, default_value = "64MiB", value_name = "SIZE")]
     pub max_doc: String,
 
+    /// Act only on these events (comma-separated); payloads of other events are skipped and
+    /// counted as skipped.
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub events: Vec<String>,
+
     #[command(flatten)]
     pub check: CheckArgs,
+}
+
+/// How many threads judge payloads.
+#[derive(Debug, Args)]
+pub struct ThreadArgs {
+    /// Threads judging payloads (default: one per core; 1 uses no extra thread).
+    #[arg(short, long, value_name = "N", value_parser = threads)]
+    pub jobs: Option<u16>,
+}
+
+/// Where the schemas come from.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Use the schemas in DIR (as `schema --write` lays them out) instead of the built-in ones.
+    #[arg(long, value_name = "DIR", env = "JERAHOOK_SCHEMAS")]
+    pub schemas: Option<PathBuf>,
 }
 
 /// What is asked of every payload.
@@ -111,7 +156,7 @@ pub struct ReadArgs {
 pub struct CheckArgs {
     /// Every payload must be this event: any other events_id makes it invalid.
     #[arg(long, value_name = "ID")]
-    pub event: Option<String>,
+    pub expect_event: Option<String>,
 
     /// Check payloads of event ids the catalog does not know against the envelope only, with a
     /// warning, instead of failing them.
@@ -134,6 +179,9 @@ pub struct CheckArgs {
     /// At the end, list the fields of data the catalog does not document, counted per event.
     #[arg(long)]
     pub undocumented: bool,
+
+    #[command(flatten)]
+    pub schemas: SchemaArgs,
 }
 
 /// `listen`'s options.
@@ -214,10 +262,6 @@ pub struct SendArgs {
     #[arg(long)]
     pub skip_invalid: bool,
 
-    /// Send only these events (comma-separated).
-    #[arg(long, value_name = "ID", value_delimiter = ',')]
-    pub events: Vec<String>,
-
     /// Requests in flight at once; 1 keeps the input order.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = threads)]
     pub concurrency: u16,
@@ -291,6 +335,15 @@ pub enum Format {
     Json,
 }
 
+/// `validate`'s output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    Text,
+    Json,
+    Github,
+    Junit,
+}
+
 /// A count of threads or requests in flight: 1 to 1024.
 fn threads(text: &str) -> Result<u16, String> {
     whole_number(text, 1, 1024)
@@ -322,6 +375,7 @@ fn whole_number(text: &str, low: u16, high: u16) -> Result<u16, String> {
 pub enum ReportFormat {
     Text,
     Json,
+    Github,
     Junit,
 }
 
@@ -340,8 +394,64 @@ mod tests {
         let cli =
             Cli::try_parse_from(["jerahook", "validate", "--color", "never", "a.json"]).unwrap();
         assert_eq!(cli.color, ColorWhen::Never);
-        let cli = Cli::try_parse_from(["jerahook", "--schemas", "s", "validate"]).unwrap();
-        assert_eq!(cli.schemas, Some(PathBuf::from("s")));
+        let cli = Cli::try_parse_from(["jerahook", "--color", "never", "events"]).unwrap();
+        assert_eq!(cli.color, ColorWhen::Never);
+    }
+
+    #[test]
+    fn options_appear_only_where_they_apply() {
+        let help = |command: &str| {
+            let mut cli = Cli::command();
+            cli.find_subcommand_mut(command)
+                .unwrap()
+                .render_long_help()
+                .to_string()
+        };
+        for command in ["events", "schema", "sample"] {
+            assert!(!help(command).contains("--jobs"), "{command}");
+        }
+        for command in ["events", "sample"] {
+            assert!(!help(command).contains("--schemas"), "{command}");
+        }
+        for command in ["validate", "inspect"] {
+            assert!(help(command).contains("--jobs"), "{command}");
+        }
+        for command in ["validate", "inspect", "send", "listen", "schema"] {
+            assert!(help(command).contains("--schemas"), "{command}");
+        }
+        assert!(Cli::try_parse_from(["jerahook", "sample", "-j", "2", "clients.create"]).is_err());
+    }
+
+    #[test]
+    fn the_old_event_flag_names_both_new_ones_wherever_it_is_given() {
+        for args in [
+            &["validate", "--event", "clients.create"][..],
+            &["send", "-", "--to", "http://x", "--event", "clients.create"],
+            &["listen", "--event=clients.create"],
+            &["test-handler", "--event", "x"],
+            &["events", "--event"],
+        ] {
+            let error = Cli::try_parse_from([&["jerahook"][..], args].concat()).unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.contains("--expect-event ID") && message.contains("--events ID,..."),
+                "{args:?}: {message}"
+            );
+        }
+        let cli = Cli::try_parse_from([
+            "jerahook",
+            "validate",
+            "--expect-event",
+            "clients.create",
+            "--events",
+            "a,b",
+        ])
+        .unwrap();
+        let Command::Validate { read, .. } = cli.command else {
+            panic!()
+        };
+        assert_eq!(read.check.expect_event.as_deref(), Some("clients.create"));
+        assert_eq!(read.events, ["a", "b"]);
         let cli = Cli::try_parse_from([
             "jerahook", "send", "-", "--to", "http://x", "-H", "A: b", "-H", "C: d",
         ])
@@ -371,7 +481,7 @@ mod tests {
 
     #[test]
     fn schema_takes_an_id_or_write_but_not_both() {
-        assert!(Cli::try_parse_from(["jerahook", "schema"]).is_err());
+        // No id at all is refused with a message naming the other ways (tests/cli.rs).
         assert!(Cli::try_parse_from(["jerahook", "schema", "x", "--write", "d"]).is_err());
         assert!(Cli::try_parse_from(["jerahook", "schema", "--write", "d"]).is_ok());
         assert!(Cli::try_parse_from(["jerahook", "schema", "--all"]).is_ok());

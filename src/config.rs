@@ -12,7 +12,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::catalog::{self, Event, Lookup};
 use crate::cli::TestHandlerArgs;
-use crate::cli::{CheckArgs, Cli, ColorWhen, Command, Format, ListenArgs, ReadArgs, SendArgs};
+use crate::cli::{
+    CheckArgs, Cli, ColorWhen, Command, Format, ListenArgs, ReadArgs, SendArgs, ValidateFormat,
+};
 use crate::http::{listen, send, test_handler};
 use crate::judge::codes::{Code, CodeSet};
 use crate::judge::schemas::Source;
@@ -46,14 +48,17 @@ pub struct Config {
 pub enum Mode {
     Validate {
         read: Read,
-        format: Format,
-        /// Print only invalid payloads and the summary.
+        format: ValidateFormat,
+        /// Print only invalid payloads and a one-line total.
         quiet: bool,
+        /// With `quiet`, still print the count per event.
+        by_event: bool,
     },
     Inspect {
         read: Read,
         /// Add every other field as `path = value`.
         all: bool,
+        format: Format,
     },
     Events {
         format: Format,
@@ -88,6 +93,8 @@ pub struct Read {
     /// Paths as given; empty means standard input.
     pub paths: Vec<PathBuf>,
     pub options: Options,
+    /// Only these events are judged and shown (`--events`); empty means all.
+    pub events: Vec<&'static Event>,
 }
 
 impl Config {
@@ -112,23 +119,33 @@ impl Config {
         };
         // `colored` is told once; the styles above decide per stream whether to use it.
         colored::control::set_override(out_style.color || err_style.color);
-        let schemas = match cli.schemas {
-            Some(dir) => Source::Dir(dir),
+        let schemas = match schemas_dir(&cli.command) {
+            Some(dir) => Source::Dir(dir.clone()),
             None => Source::BuiltIn,
+        };
+        let jobs = match &cli.command {
+            Command::Validate { threads, .. } | Command::Inspect { threads, .. } => threads.jobs,
+            _ => None,
         };
         let mode = match cli.command {
             Command::Validate {
                 read,
                 format,
                 quiet,
+                by_event,
+                threads: _,
             } => Mode::Validate {
                 read: resolve_read(read)?,
                 format,
                 quiet,
+                by_event,
             },
-            Command::Inspect { read, all } => Mode::Inspect {
+            Command::Inspect {
+                read, all, format, ..
+            } => Mode::Inspect {
                 read: resolve_read(read)?,
                 all,
+                format,
             },
             Command::Events { format } => Mode::Events { format },
             Command::Schema { id: Some(id), .. } => Mode::Schema {
@@ -138,7 +155,10 @@ impl Config {
             Command::Schema {
                 write: Some(dir), ..
             } => Mode::WriteSchemas { dir },
-            Command::Schema { .. } => bail!("schema needs an event id or --write DIR"),
+            Command::Schema { .. } => bail!(
+                "schema needs an event id (`jerahook events` lists them), --all for the schema of \
+                 any event (it picks the event's schema by events_id), or --write DIR for every schema"
+            ),
             Command::Sample { id } => Mode::Sample {
                 event: resolve_event(&id)?,
             },
@@ -154,7 +174,7 @@ impl Config {
                 Mode::TestHandler(Box::new(resolve_test_handler(args, out_style)?))
             }
         };
-        let jobs = match cli.jobs {
+        let jobs = match jobs {
             Some(jobs) => usize::from(jobs),
             None => std::thread::available_parallelism().map_or(1, usize::from),
         };
@@ -171,6 +191,19 @@ impl Config {
     }
 }
 
+/// `--schemas DIR` of the commands that take it.
+fn schemas_dir(command: &Command) -> Option<&PathBuf> {
+    match command {
+        Command::Validate { read, .. } | Command::Inspect { read, .. } => {
+            read.check.schemas.schemas.as_ref()
+        }
+        Command::Send(args) => args.read.check.schemas.schemas.as_ref(),
+        Command::Listen(args) => args.check.schemas.schemas.as_ref(),
+        Command::Schema { schemas, .. } => schemas.schemas.as_ref(),
+        _ => None,
+    }
+}
+
 fn resolve_read(read: ReadArgs) -> Result<Read> {
     let options = Options {
         max_doc: parse_size(&read.max_doc, "--max-doc")?,
@@ -179,11 +212,16 @@ fn resolve_read(read: ReadArgs) -> Result<Read> {
     Ok(Read {
         paths: read.paths,
         options,
+        events: resolve_events(&read.events)?,
     })
 }
 
 fn resolve_check(read: CheckArgs) -> Result<Options> {
-    let event = read.event.as_deref().map(resolve_event).transpose()?;
+    let event = read
+        .expect_event
+        .as_deref()
+        .map(resolve_event)
+        .transpose()?;
     let mut allowed = CodeSet::default();
     for name in &read.allow {
         match Code::warning(name) {
@@ -267,7 +305,7 @@ fn resolve_send(args: SendArgs, style: Style) -> Result<(Read, send::Settings)> 
         to: parse_url(&args.to, "--to")?,
         headers,
         skip_invalid: args.skip_invalid,
-        events: resolve_events(&args.events)?,
+        events: read.events.clone(),
         concurrency: usize::from(args.concurrency),
         rate: args.rate.as_deref().map(send::parse_rate).transpose()?,
         timeout: parse_duration(&args.timeout, "--timeout")?,

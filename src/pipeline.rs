@@ -16,6 +16,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use serde_json::Value;
 
+use crate::catalog::{self, Event};
 use crate::input::inputs::{self, Input};
 use crate::input::reader::{Piece, Splitter, Step};
 use crate::judge::codes::Code;
@@ -63,12 +64,17 @@ pub struct Done {
     pub failures: Vec<String>,
     /// Input bytes this batch consumed, for progress.
     pub bytes: u64,
+    /// Payloads of events `--events` does not select: judged for their event id only.
+    pub skipped: usize,
 }
 
 /// What every worker needs.
 pub struct Work<'a, R: Render> {
     pub schemas: &'a SchemaSet,
     pub options: Options,
+    /// Only payloads of these events are rendered and counted (`--events`); empty: all.
+    /// Records without an event id (broken input) are always shown.
+    pub events: &'a [&'static Event],
     pub render: R,
 }
 
@@ -91,6 +97,10 @@ impl<R: Render> Work<'_, R> {
                     continue;
                 }
             };
+            if record.event.is_some() && !catalog::selects(self.events, record.event.as_deref()) {
+                done.skipped += 1;
+                continue;
+            }
             self.render
                 .render(&record, payload.as_ref(), &mut done.out)?;
             done.records.push(record);
@@ -353,6 +363,7 @@ mod tests {
         let work = Work {
             schemas: &schemas,
             options: Options::default(),
+            events: &[],
             render: Lines,
         };
         let mut text = Vec::new();
@@ -403,6 +414,7 @@ mod tests {
         let work = Work {
             schemas: &schemas,
             options: Options::default(),
+            events: &[],
             render: Threads(Mutex::new(Vec::new())),
         };
         run(inputs, jobs, &work, |_| Ok(())).unwrap();
@@ -437,6 +449,7 @@ mod tests {
         let work = Work {
             schemas: &schemas,
             options: Options::default(),
+            events: &[],
             render: Lines,
         };
         let mut failures = Vec::new();
@@ -462,6 +475,7 @@ mod tests {
         let work = Work {
             schemas: &schemas,
             options: Options::default(),
+            events: &[],
             render: Lines,
         };
         let result = run(vec![Input::File(path)], 2, &work, |_| {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::catalog::generate;
-use crate::cli::Format;
+use crate::cli::{Format, ValidateFormat};
 use crate::config::{Config, Mode, Read};
 use crate::exit::ExitStatus;
 use crate::http::{listen, send, test_handler};
@@ -19,8 +19,8 @@ use crate::input::inputs::{self, Input};
 use crate::judge::report::{Record, Summary};
 use crate::judge::schemas::{SchemaSet, Source};
 use crate::judge::validate::Options;
-use crate::output::inspect;
 use crate::output::render::{self, Style};
+use crate::output::{github, inspect, junit};
 use crate::pipeline::{self, Work};
 
 /// Runs the configured command to its exit status.
@@ -48,6 +48,7 @@ pub fn run(config: Config) -> Result<ExitStatus> {
             read,
             format,
             quiet,
+            by_event,
         } => {
             let render = ValidateRender {
                 format: *format,
@@ -55,17 +56,23 @@ pub fn run(config: Config) -> Result<ExitStatus> {
                 style: config.out_style,
             };
             let summary = judge_all(&config, read, render, &mut out, &mut err, !*quiet)?;
-            if *format == Format::Text {
-                render::summary(&mut err, &summary.totals, config.err_style)?;
+            if *format == ValidateFormat::Junit {
+                let suites = junit_suites(&summary.cases);
+                junit::write(&mut out, "jerahook validate", &suites)?;
+            }
+            if *format != ValidateFormat::Json {
+                let table = !*quiet || *by_event;
+                render::summary(&mut err, &summary.totals, table, config.err_style)?;
             }
             if read.options.undocumented {
                 render::undocumented(&mut err, &summary.totals, config.err_style)?;
             }
             summary.status()
         }
-        Mode::Inspect { read, all } => {
+        Mode::Inspect { read, all, format } => {
             let render = InspectRender {
                 all: *all,
+                format: *format,
                 options: read.options,
                 style: config.out_style,
             };
@@ -123,6 +130,8 @@ struct RunSummary {
     totals: Summary,
     /// Some input could not be read.
     read_failed: bool,
+    /// For a JUnit report: one test case per payload shown.
+    cases: Vec<junit::TestCase>,
 }
 
 impl RunSummary {
@@ -152,17 +161,30 @@ fn judge_all(
     let work = Work {
         schemas: &schemas,
         options: read.options,
+        events: &read.events,
         render,
     };
+    let junit = matches!(
+        config.mode,
+        Mode::Validate {
+            format: ValidateFormat::Junit,
+            ..
+        }
+    );
     let bar = (progress && config.progress).then(|| Progress::new(&inputs));
     let mut summary = RunSummary {
         totals: Summary::default(),
         read_failed: false,
+        cases: Vec::new(),
     };
     pipeline::run(inputs, config.jobs, &work, |done| {
         for record in &done.records {
             summary.totals.add(record);
+            if junit {
+                summary.cases.push(junit_case(record));
+            }
         }
+        summary.totals.skipped += done.skipped;
         let mut write = || -> io::Result<()> {
             out.write_all(&done.out)?;
             if config.flush_each {
@@ -191,9 +213,9 @@ fn judge_all(
     Ok(summary)
 }
 
-/// `validate` output: a line (or JSON record) per payload.
+/// `validate` output: a line (or JSON record, or annotations) per payload.
 struct ValidateRender {
-    format: Format,
+    format: ValidateFormat,
     quiet: bool,
     style: Style,
 }
@@ -202,22 +224,85 @@ impl pipeline::Render for ValidateRender {
     fn render(&self, record: &Record, _: Option<&Value>, out: &mut Vec<u8>) -> Result<()> {
         match self.format {
             _ if self.quiet && record.valid => {}
-            Format::Json => render::record_json(out, record)?,
-            Format::Text => render::record_text(out, record, self.style)?,
+            ValidateFormat::Json => render::record_json(out, record)?,
+            ValidateFormat::Text => render::record_text(out, record, self.style)?,
+            ValidateFormat::Github => github::record(out, record)?,
+            // Written whole at the end, when the counts are known.
+            ValidateFormat::Junit => {}
         }
         Ok(())
     }
 }
 
+/// A payload as a JUnit test case: named by where it is and what it is, failed by its errors.
+fn junit_case(record: &Record) -> junit::TestCase {
+    let event = record.event.as_deref().unwrap_or("(no event id)");
+    let lines = |issues: &[crate::judge::report::Issue]| {
+        issues
+            .iter()
+            .map(|issue| {
+                format!(
+                    "{}:{}:{}: {}: {}",
+                    record.source,
+                    issue.line,
+                    issue.column,
+                    if issue.path.is_empty() {
+                        "(document)"
+                    } else {
+                        &issue.path
+                    },
+                    issue.message
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let failure = (!record.valid).then(|| {
+        let errors = lines(&record.errors);
+        junit::Failure {
+            message: errors.first().cloned().unwrap_or_default(),
+            text: errors.join("\n"),
+        }
+    });
+    junit::TestCase {
+        name: format!("{}:{} {event}", record.source, record.line),
+        classname: record.source.clone(),
+        time: Duration::ZERO,
+        failure,
+    }
+}
+
+/// The test cases grouped by input, one suite each, in input order.
+fn junit_suites(cases: &[junit::TestCase]) -> Vec<junit::Suite> {
+    let mut suites: Vec<junit::Suite> = Vec::new();
+    for case in cases {
+        match suites.last_mut() {
+            Some(suite) if suite.name == case.classname => suite.cases.push(case.clone()),
+            _ => suites.push(junit::Suite {
+                name: case.classname.clone(),
+                cases: vec![case.clone()],
+            }),
+        }
+    }
+    suites
+}
+
 /// `inspect` output: a summary per payload.
 struct InspectRender {
     all: bool,
+    format: Format,
     options: Options,
     style: Style,
 }
 
 impl pipeline::Render for InspectRender {
     fn render(&self, record: &Record, payload: Option<&Value>, out: &mut Vec<u8>) -> Result<()> {
+        if self.format == Format::Json {
+            let view =
+                inspect::json_view(payload.unwrap_or(&Value::Null), record, self.options.redact);
+            serde_json::to_writer(&mut *out, &view)?;
+            out.push(b'\n');
+            return Ok(());
+        }
         // Nothing parsed: the view is the header, the source and the errors.
         let view = inspect::view(
             payload.unwrap_or(&Value::Null),

@@ -80,7 +80,7 @@ fn a_sample_piped_into_validate_is_valid() {
         let sample = cmd().args(["sample", event.id]).output().unwrap();
         assert!(sample.status.success());
         cmd()
-            .args(["validate", "--event", event.id])
+            .args(["validate", "--expect-event", event.id])
             .write_stdin(sample.stdout)
             .assert()
             .code(0);
@@ -326,18 +326,18 @@ fn unknown_events_fail_unless_allowed() {
 #[test]
 fn event_option_demands_that_event() {
     cmd()
-        .args(["validate", "--event", "clients.update", "samples/clients.create.json"])
+        .args(["validate", "--expect-event", "clients.update", "samples/clients.create.json"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "/event/events_id: events_id is \"clients.create\" but --event asked for \"clients.update\"",
+            "/event/events_id: events_id is \"clients.create\" but --expect-event asked for \"clients.update\"",
         ));
 }
 
 #[test]
 fn an_unknown_event_option_is_a_usage_error_with_a_suggestion() {
     cmd()
-        .args(["validate", "--event", "clients.creat", "samples/"])
+        .args(["validate", "--expect-event", "clients.creat", "samples/"])
         .assert()
         .code(2)
         .stdout("")
@@ -444,18 +444,18 @@ fn schemas_dir_replaces_the_built_in_schemas() {
         .push("currencies_id".into());
     std::fs::write(&path, schema.to_string()).unwrap();
     cmd()
-        .arg("--schemas")
+        .args(["validate", "--schemas"])
         .arg(dir.path())
-        .args(["validate", "samples/clients.create.json"])
+        .args(["samples/clients.create.json"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
             "/data: missing required field \"currencies_id\"",
         ));
     cmd()
-        .arg("--schemas")
+        .args(["validate", "--schemas"])
         .arg(dir.path())
-        .args(["validate", "samples/clients.update.json"])
+        .args(["samples/clients.update.json"])
         .assert()
         .code(0);
 }
@@ -463,7 +463,7 @@ fn schemas_dir_replaces_the_built_in_schemas() {
 #[test]
 fn a_bad_schemas_dir_is_an_error_naming_the_file() {
     cmd()
-        .args(["--schemas", "no/such/dir", "validate", "samples/"])
+        .args(["validate", "--schemas", "no/such/dir", "samples/"])
         .assert()
         .code(2)
         .stderr("jerahook: no/such/dir: not a directory of schemas\n");
@@ -475,9 +475,9 @@ fn a_bad_schemas_dir_is_an_error_naming_the_file() {
         .code(0);
     std::fs::write(dir.path().join("clients.update.schema.json"), "{ not json").unwrap();
     cmd()
-        .arg("--schemas")
+        .args(["validate", "--schemas"])
         .arg(dir.path())
-        .args(["validate", "samples/"])
+        .args(["samples/"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
@@ -489,9 +489,9 @@ fn a_bad_schemas_dir_is_an_error_naming_the_file() {
     )
     .unwrap();
     cmd()
-        .arg("--schemas")
+        .args(["validate", "--schemas"])
         .arg(dir.path())
-        .args(["validate", "samples/"])
+        .args(["samples/"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(

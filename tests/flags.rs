@@ -9,13 +9,7 @@ const FLAGS: &[(&[&str], &[&str])] = &[
     (&["inspect", "-"], &["--jobs", "--max-doc"]),
     (
         &["send", "-", "--to", "http://127.0.0.1:9/"],
-        &[
-            "--rate",
-            "--timeout",
-            "--concurrency",
-            "--max-doc",
-            "--jobs",
-        ],
+        &["--rate", "--timeout", "--concurrency", "--max-doc"],
     ),
     (
         &["test-handler", "--to", "http://127.0.0.1:9/"],

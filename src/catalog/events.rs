@@ -653,7 +653,15 @@ pub fn lookup(id: &str) -> Lookup {
 /// Whether an `--events` list selects a payload with this `events_id`: an empty list selects
 /// every payload.
 pub fn selects(events: &[&Event], id: Option<&str>) -> bool {
-    events.is_empty() || id.is_some_and(|id| events.iter().any(|event| event.id == id))
+    // An old name selects its event as the current one does.
+    let event = |id| match lookup(id) {
+        Lookup::Known(event) | Lookup::Old(event, _) => Some(event.id),
+        Lookup::Unknown => None,
+    };
+    events.is_empty()
+        || id
+            .and_then(event)
+            .is_some_and(|id| events.iter().any(|event| event.id == id))
 }
 
 /// The known event id nearest to `id`, when one is near enough to be a likely typo.

@@ -191,6 +191,7 @@ fn run_cases(
         match settings.format {
             ReportFormat::Text => verdicts::line(&mut out, &verdict, width, settings.style)?,
             ReportFormat::Json => verdicts::json(&mut out, &verdict)?,
+            ReportFormat::Github => verdicts::github(&mut out, &verdict)?,
             ReportFormat::Junit => {}
         }
         out.flush()?;
@@ -205,7 +206,7 @@ fn run_cases(
             )?;
             out.flush()?;
         }
-        ReportFormat::Text => {
+        ReportFormat::Text | ReportFormat::Github => {
             verdicts::summary(&mut std::io::stderr().lock(), &verdicts, err_style)?
         }
         ReportFormat::Json => {}

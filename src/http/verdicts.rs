@@ -169,6 +169,20 @@ pub fn line(out: &mut impl Write, verdict: &Verdict, width: usize, style: Style)
     )
 }
 
+/// A failed case as a GitHub Actions error annotation (a passed one says nothing).
+pub fn github(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
+    if verdict.passed {
+        return Ok(());
+    }
+    let message = format!(
+        "{} after {}: {}",
+        verdict.outcomes(),
+        latency::format(verdict.latency()),
+        verdict.answer()
+    );
+    crate::output::github::command(out, "error", None, None, &verdict.case, &message)
+}
+
 /// One JSON record per case per line.
 pub fn json(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
     serde_json::to_writer(&mut *out, verdict)?;

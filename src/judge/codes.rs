@@ -15,7 +15,7 @@ pub enum Code {
     TooLarge,
     /// `events_id` is no event the catalog knows (a warning with `--allow-unknown`).
     UnknownEvent,
-    /// `events_id` is not the event `--event` asked for.
+    /// `events_id` is not the event `--expect-event` asked for.
     EventMismatch,
     // Warnings.
     /// `data.id` differs from `event.object_id` where `data` is the entity itself.
@@ -97,7 +97,7 @@ impl Code {
             Code::Json => "the input is not a JSON document",
             Code::NoPayload => "the input holds no payload",
             Code::TooLarge => "a document is larger than --max-doc",
-            Code::EventMismatch => "events_id is not the event --event asked for",
+            Code::EventMismatch => "events_id is not the event --expect-event asked for",
         }
     }
 

@@ -90,6 +90,8 @@ pub struct Summary {
     pub valid: usize,
     pub invalid: usize,
     pub warnings: usize,
+    /// Payloads of events `--events` does not select.
+    pub skipped: usize,
     /// Payloads by `events_id`; those without one are counted under `(no event id)`.
     pub by_event: BTreeMap<String, usize>,
     /// Undocumented fields by event id: how many payloads carried each.

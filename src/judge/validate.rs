@@ -21,7 +21,7 @@ use crate::judge::schemas::SchemaSet;
 /// What a run asks of every payload.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// Every payload must be this event (`--event`).
+    /// Every payload must be this event (`--expect-event`).
     pub event: Option<&'static Event>,
     /// Payloads of unknown events are checked against the envelope and only warned about.
     pub allow_unknown: bool,
@@ -144,7 +144,7 @@ pub fn check(payload: &Value, schemas: &SchemaSet, options: Options) -> Result<V
                 Code::EventMismatch,
                 EVENTS_ID,
                 format!(
-                    "events_id is \"{id}\" but --event asked for \"{}\"",
+                    "events_id is \"{id}\" but --expect-event asked for \"{}\"",
                     wanted.id
                 ),
             ));
@@ -692,7 +692,7 @@ mod tests {
         assert_eq!(result.errors[0].code, Code::EventMismatch);
         assert_eq!(
             result.errors[0].message,
-            "events_id is \"clients.create\" but --event asked for \"clients.update\""
+            "events_id is \"clients.create\" but --expect-event asked for \"clients.update\""
         );
     }
 

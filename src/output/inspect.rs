@@ -92,6 +92,52 @@ pub fn view(payload: &Value, record: &Record, now: i64, all: bool, redact: bool)
     }
 }
 
+/// The summary of one payload for scripts (`inspect --format json`): the event, its
+/// description, object id and date as sent, the key fields by label with their values as sent
+/// (or as type and length with `redact`), and the verdict.
+pub fn json_view(payload: &Value, record: &Record, redact: bool) -> Value {
+    let event = record
+        .event
+        .as_deref()
+        .and_then(|id| match catalog::lookup(id) {
+            Lookup::Known(event) | Lookup::Old(event, _) => Some(event),
+            Lookup::Unknown => None,
+        });
+    let data = payload.get("data").unwrap_or(&Value::Null);
+    let mut key_fields = serde_json::Map::new();
+    for key in event.map_or(&[][..], |event: &Event| event.key_fields) {
+        if let Some(value) = data.pointer(key.pointer) {
+            let value = if redact {
+                Value::String(messages::redacted(value))
+            } else {
+                value.clone()
+            };
+            key_fields.insert(key.label.to_string(), value);
+        }
+    }
+    let dt = payload.pointer("/event/dt").cloned();
+    let dt_utc = dt
+        .as_ref()
+        .and_then(Value::as_str)
+        .and_then(|text| datetime::parse(text).ok())
+        .and_then(|parsed| u64::try_from(parsed.unix).ok())
+        .map(|seconds| datetime::format_rfc3339(std::time::Duration::from_secs(seconds)));
+    serde_json::json!({
+        "source": record.source,
+        "index": record.index,
+        "line": record.line,
+        "event": record.event,
+        "description": event.map(|event| event.description),
+        "object_id": record.object_id,
+        "dt": dt,
+        "dt_utc": dt_utc,
+        "key_fields": key_fields,
+        "valid": record.valid,
+        "errors": record.errors,
+        "warnings": record.warnings,
+    })
+}
+
 fn redacted_cell(value: &Value) -> Cell {
     match value {
         Value::Object(fields) if fields.values().all(|v| !v.is_object() && !v.is_array()) => {

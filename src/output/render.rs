@@ -203,8 +203,13 @@ pub fn record_json(out: &mut impl Write, record: &Record) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// `27 payloads: 26 valid, 1 invalid`, then the count of each event id.
-pub fn summary(out: &mut impl Write, summary: &Summary, style: Style) -> io::Result<()> {
+/// `27 payloads: 26 valid, 1 invalid`, then (with `table`) the count of each event id.
+pub fn summary(
+    out: &mut impl Write,
+    summary: &Summary,
+    table: bool,
+    style: Style,
+) -> io::Result<()> {
     let invalid = format!("{} invalid", summary.invalid);
     let invalid = if summary.invalid > 0 {
         style.bad(&invalid)
@@ -225,8 +230,14 @@ pub fn summary(out: &mut impl Write, summary: &Summary, style: Style) -> io::Res
         );
         line.push_str(&style.warn(&warnings));
     }
+    if summary.skipped > 0 {
+        line.push_str(&format!(", {} skipped (--events)", summary.skipped));
+    }
     writeln!(out, "{line}")?;
-    counts(out, &summary.by_event)
+    if table {
+        counts(out, &summary.by_event)?;
+    }
+    Ok(())
 }
 
 /// With `--undocumented`: each event's fields the catalog does not document, and in how many
