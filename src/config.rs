@@ -35,6 +35,8 @@ pub struct Config {
     pub out_is_terminal: bool,
     /// A progress bar may be shown: standard error is a terminal.
     pub progress: bool,
+    /// Standard input is a terminal: reading it waits for a person to type.
+    pub stdin_is_terminal: bool,
     /// Workers judging payloads; 1 judges on the main thread.
     pub jobs: usize,
     /// Where the schemas come from.
@@ -184,6 +186,7 @@ impl Config {
             flush_each: !stdout_is_file(),
             out_is_terminal: std::io::stdout().is_terminal(),
             progress: std::io::stderr().is_terminal(),
+            stdin_is_terminal: std::io::stdin().is_terminal(),
             jobs,
             schemas,
             mode,

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::catalog::{self, Event};
 use crate::input::inputs::{self, Input};
-use crate::input::reader::{Piece, Splitter, Step};
+use crate::input::reader::{self, Piece, Splitter, Step};
 use crate::judge::codes::Code;
 use crate::judge::report::{Issue, Record};
 use crate::judge::schemas::SchemaSet;
@@ -43,8 +43,8 @@ enum Item {
     },
     /// An input that held no payload at all.
     Empty(Arc<str>),
-    /// An input that could not be opened or read to its end: the message.
-    Failed(String),
+    /// An input that could not be opened or read to its end, and why.
+    Unreadable { source: Arc<str>, reason: String },
 }
 
 /// Pieces and what reading them consumed.
@@ -60,8 +60,8 @@ pub struct Done {
     pub out: Vec<u8>,
     /// The records, for the summary.
     pub records: Vec<Record>,
-    /// Inputs that could not be read, as messages for standard error.
-    pub failures: Vec<String>,
+    /// Inputs that could not be opened or read to their end (each also a record).
+    pub unreadable: usize,
     /// Input bytes this batch consumed, for progress.
     pub bytes: u64,
     /// Payloads of events `--events` does not select: judged for their event id only.
@@ -92,9 +92,9 @@ impl<R: Render> Work<'_, R> {
                     piece,
                 } => validate::judge(piece, &source, index, self.schemas, self.options)?,
                 Item::Empty(source) => (empty_input(&source), None),
-                Item::Failed(message) => {
-                    done.failures.push(message);
-                    continue;
+                Item::Unreadable { source, reason } => {
+                    done.unreadable += 1;
+                    (unreadable_input(&source, &reason), None)
                 }
             };
             if record.event.is_some() && !catalog::selects(self.events, record.event.as_deref()) {
@@ -262,10 +262,10 @@ fn read(
         let reader = match input.open() {
             Ok(reader) => reader,
             Err(error) => {
-                batch.items.push(Item::Failed(format!(
-                    "{source}: {}",
-                    inputs::io_reason(&error)
-                )));
+                batch.items.push(Item::Unreadable {
+                    source,
+                    reason: inputs::io_reason(&error),
+                });
                 continue;
             }
         };
@@ -283,22 +283,24 @@ fn read(
                     break;
                 }
                 Some(Err(error)) => {
-                    batch.items.push(Item::Failed(format!(
-                        "{source}: {}",
-                        inputs::io_reason(&error)
-                    )));
+                    batch.items.push(Item::Unreadable {
+                        source: source.clone(),
+                        reason: inputs::io_reason(&error),
+                    });
                     break;
                 }
                 // The next read may wait on a pipe: what has been read moves on first.
                 Some(Ok(Step::WouldRead)) => pause = may_block,
                 Some(Ok(Step::Piece(piece))) => {
                     piece_bytes += piece.len();
-                    batch.items.push(Item::Piece {
-                        source: source.clone(),
-                        index,
-                        piece,
-                    });
-                    index += 1;
+                    for piece in reader::array_elements(piece) {
+                        batch.items.push(Item::Piece {
+                            source: source.clone(),
+                            index,
+                            piece,
+                        });
+                        index += 1;
+                    }
                 }
             }
             let full = batch.items.len() >= BATCH_PIECES || piece_bytes >= BATCH_BYTES;
@@ -322,6 +324,25 @@ fn read(
         send(batch)?;
     }
     Ok(())
+}
+
+/// The record of an input that could not be read: not a payload, but never passed over.
+fn unreadable_input(source: &str, reason: &str) -> Record {
+    Record {
+        source: source.to_string(),
+        index: 0,
+        line: 0,
+        event: None,
+        object_id: None,
+        valid: false,
+        errors: vec![Issue::new(
+            Code::Unreadable,
+            "",
+            format!("cannot read this input: {reason}"),
+        )],
+        warnings: vec![],
+        undocumented: vec![],
+    }
 }
 
 /// The record of an input that holds no payload at all: invalid, so it cannot pass unnoticed.
@@ -452,17 +473,23 @@ mod tests {
             events: &[],
             render: Lines,
         };
-        let mut failures = Vec::new();
+        let mut unreadable = 0;
         let mut records = Vec::new();
         run_on(inputs, 2, &work, |done| {
-            failures.extend(done.failures);
+            unreadable += done.unreadable;
             records.extend(done.records);
             Ok(())
         })
         .unwrap();
-        assert_eq!(failures, ["gone.json: No such file or directory"]);
-        assert_eq!(records.len(), 1);
+        assert_eq!(unreadable, 1);
+        assert_eq!(records.len(), 2);
         assert_eq!(records[0].errors[0].code, Code::NoPayload);
+        assert_eq!(records[1].source, "gone.json");
+        assert_eq!(records[1].errors[0].code, Code::Unreadable);
+        assert_eq!(
+            records[1].errors[0].message,
+            "cannot read this input: No such file or directory"
+        );
     }
 
     #[test]

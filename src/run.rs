@@ -55,7 +55,7 @@ pub fn run(config: Config) -> Result<ExitStatus> {
                 quiet: *quiet,
                 style: config.out_style,
             };
-            let summary = judge_all(&config, read, render, &mut out, &mut err, !*quiet)?;
+            let summary = judge_all(&config, read, render, &mut out, !*quiet)?;
             if *format == ValidateFormat::Junit {
                 let suites = junit_suites(&summary.cases);
                 junit::write(&mut out, "jerahook validate", &suites)?;
@@ -76,7 +76,7 @@ pub fn run(config: Config) -> Result<ExitStatus> {
                 options: read.options,
                 style: config.out_style,
             };
-            let summary = judge_all(&config, read, render, &mut out, &mut err, true)?;
+            let summary = judge_all(&config, read, render, &mut out, true)?;
             if read.options.undocumented {
                 render::undocumented(&mut err, &summary.totals, config.err_style)?;
             }
@@ -153,11 +153,18 @@ fn judge_all(
     read: &Read,
     render: impl pipeline::Render,
     out: &mut impl Write,
-    err: &mut impl Write,
     progress: bool,
 ) -> Result<RunSummary> {
     let inputs = inputs::expand(&read.paths)?;
     let schemas = load_schemas(&config.schemas)?;
+    if config.stdin_is_terminal && inputs.contains(&Input::Stdin) {
+        // Otherwise a first-time user sees nothing happen and thinks jerahook hangs.
+        render::note(
+            &mut io::stderr().lock(),
+            "reading payloads from standard input; paste them, then end with Ctrl-D",
+            config.err_style,
+        )?;
+    }
     let work = Work {
         schemas: &schemas,
         options: read.options,
@@ -197,9 +204,9 @@ fn judge_all(
             Some(bar) if config.out_is_terminal => bar.bar.suspend(write)?,
             _ => write()?,
         }
-        for failure in &done.failures {
+        if done.unreadable > 0 {
             summary.read_failed = true;
-            render::error(err, failure, config.err_style)?;
+            summary.totals.unreadable += done.unreadable;
         }
         if let Some(bar) = &bar {
             bar.advance(done.bytes, summary.totals.payloads);
@@ -264,7 +271,11 @@ fn junit_case(record: &Record) -> junit::TestCase {
         }
     });
     junit::TestCase {
-        name: format!("{}:{} {event}", record.source, record.line),
+        name: if record.line == 0 {
+            record.source.clone()
+        } else {
+            format!("{}:{} {event}", record.source, record.line)
+        },
         classname: record.source.clone(),
         time: Duration::ZERO,
         failure,

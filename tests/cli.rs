@@ -254,17 +254,47 @@ fn an_input_with_no_payload_is_invalid() {
 }
 
 #[test]
-fn a_missing_file_is_an_error_naming_it() {
-    cmd()
-        .args(["validate", "no/such.json"])
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr("jerahook: no/such.json: No such file or directory\n");
+fn a_missing_path_among_others_is_a_record_and_the_rest_is_read() {
+    let output = cmd()
+        .args(["validate", "no/such.json", "samples/clients.create.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "exit 2 at the end, as ripgrep does"
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout,
+        "✗ no/such.json  cannot read this input: No such file or directory\n✓ samples/clients.create.json:1  clients.create  12\n"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("1 payload: 1 valid, 0 invalid, 1 unreadable input"),
+        "{stderr}"
+    );
+    let records = json_records(
+        &cmd()
+            .args([
+                "validate",
+                "--format",
+                "json",
+                "no/such.json",
+                "samples/clients.create.json",
+            ])
+            .assert()
+            .code(2)
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0]["errors"][0]["code"], "unreadable");
+    assert_eq!(records[1]["valid"], true);
 }
 
 #[test]
-fn a_directory_without_payload_files_is_an_error() {
+fn a_directory_without_payload_files_is_an_unreadable_input() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("notes.txt"), "{}").unwrap();
     cmd()
@@ -272,8 +302,8 @@ fn a_directory_without_payload_files_is_an_error() {
         .arg(dir.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "no *.json, *.ndjson or *.jsonl files",
+        .stdout(predicate::str::contains(
+            "cannot read this input: no *.json, *.ndjson or *.jsonl files",
         ));
 }
 

@@ -179,3 +179,33 @@ fn schema_without_an_id_names_every_way_to_get_schemas() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_json_array_of_payloads_is_read_as_its_elements() {
+    let array = format!(
+        "[\n  {},\n  {}\n]\n",
+        sample("clients.create"),
+        sample("clients.update")
+    );
+    let (code, stdout, _) = output(&["validate", "--format", "json", "-"], &array);
+    assert_eq!(code, Some(0));
+    let records: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        (records[0]["index"].clone(), records[0]["line"].clone()),
+        (0.into(), 2.into())
+    );
+    assert_eq!(
+        (records[1]["index"].clone(), records[1]["line"].clone()),
+        (1.into(), 3.into())
+    );
+    assert_eq!(records[1]["event"], "clients.update");
+    // An array holding anything else is one payload, and not a valid one.
+    let mixed = format!("[{}, 1]\n", sample("clients.create"));
+    let (code, stdout, _) = output(&["validate", "--format", "json", "-"], &mixed);
+    assert_eq!(code, Some(1));
+    assert_eq!(stdout.lines().count(), 1);
+}

@@ -300,10 +300,9 @@ fn an_unreadable_entry_is_reported_and_the_rest_still_read() {
         2,
         "{stdout}"
     );
-    let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains("b.json: No such file or directory"),
-        "{stderr}"
+        stdout.contains("b.json  cannot read this input: No such file or directory"),
+        "{stdout}"
     );
 }
 

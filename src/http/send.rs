@@ -15,8 +15,8 @@ use crate::exit::ExitStatus;
 use crate::http::latency::Latencies;
 use crate::http::lines;
 use crate::http::wire::{self, Outcome, error_chain, install_crypto};
-use crate::input::inputs::Input;
-use crate::input::reader::{Piece, Splitter};
+use crate::input::inputs::{Input, io_reason};
+use crate::input::reader::{self, Piece, Splitter};
 use crate::judge::report::Record;
 use crate::judge::schemas::SchemaSet;
 use crate::judge::validate::{self, Options};
@@ -63,13 +63,16 @@ pub fn run(
         .context("starting the HTTP runtime")?;
     let (jobs_tx, jobs_rx) = tokio::sync::mpsc::channel(256);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_jobs(inputs, settings, schemas, &jobs_tx));
+        let reader = scope.spawn(move || read_jobs(inputs, settings, schemas, &jobs_tx, err_style));
         let status = runtime.block_on(send_all(jobs_rx, settings, err_style));
         let read = reader
             .join()
             .map_err(|_| anyhow::anyhow!("the input reader stopped unexpectedly"))?;
-        // A read error stops the run: what was read has been sent and reported.
-        read?;
+        // An input that could not be read was reported and passed over; it decides the exit
+        // status once everything else has been sent, as a usage or I/O error does.
+        if read? > 0 {
+            return Ok(ExitStatus::Error);
+        }
         status
     })
 }
@@ -168,25 +171,49 @@ fn read_jobs(
     settings: &Settings,
     schemas: &SchemaSet,
     jobs: &tokio::sync::mpsc::Sender<Job>,
-) -> Result<()> {
+    err_style: Style,
+) -> Result<usize> {
+    let mut unreadable = 0;
     for input in inputs {
         let source = input.name();
-        let reader = input.open().with_context(|| source.clone())?;
-        let pieces = Splitter::new(reader).max_doc(settings.options.max_doc);
-        for (index, piece) in pieces.enumerate() {
-            let piece = piece.with_context(|| source.clone())?;
-            let body = match &piece {
-                Piece::Value { bytes, .. } => bytes.clone(),
-                _ => Vec::new(),
+        let pieces = match input.open() {
+            Ok(reader) => Splitter::new(reader).max_doc(settings.options.max_doc),
+            Err(error) => {
+                unreadable += 1;
+                let message = format!("{source}: cannot read this input: {}", io_reason(&error));
+                render::error(&mut std::io::stderr().lock(), &message, err_style)?;
+                continue;
+            }
+        };
+        let mut index = 0;
+        for piece in pieces {
+            let piece = match piece {
+                Ok(piece) => piece,
+                Err(error) => {
+                    unreadable += 1;
+                    let message =
+                        format!("{source}: cannot read this input: {}", io_reason(&error));
+                    render::error(&mut std::io::stderr().lock(), &message, err_style)?;
+                    break;
+                }
             };
-            let (record, _) = validate::judge(piece, &source, index, schemas, settings.options)?;
-            let selected = catalog::selects(&settings.events, record.event.as_deref());
-            if selected && jobs.blocking_send(Job { record, body }).is_err() {
-                return Ok(());
+            // A JSON array of payloads sends each element as the payload VCS would post.
+            for piece in reader::array_elements(piece) {
+                let body = match &piece {
+                    Piece::Value { bytes, .. } => bytes.clone(),
+                    _ => Vec::new(),
+                };
+                let (record, _) =
+                    validate::judge(piece, &source, index, schemas, settings.options)?;
+                index += 1;
+                let selected = catalog::selects(&settings.events, record.event.as_deref());
+                if selected && jobs.blocking_send(Job { record, body }).is_err() {
+                    return Ok(unreadable);
+                }
             }
         }
     }
-    Ok(())
+    Ok(unreadable)
 }
 
 async fn send_one(client: &reqwest::Client, settings: &Settings, job: Job) -> Outcome {

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 /// File name endings a directory walk takes; other files are skipped.
 pub const EXTENSIONS: &[&str] = &["json", "ndjson", "jsonl"];
@@ -81,7 +81,7 @@ impl Input {
 }
 
 /// Expands the command line's paths into inputs, in order; directories are walked in name
-/// order. A path that does not exist is an error before anything is read.
+/// order. A path that does not exist or holds nothing to read is an unreadable input.
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<Input>> {
     if paths.is_empty() {
         return Ok(vec![Input::Stdin]);
@@ -92,9 +92,16 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<Input>> {
             inputs.push(Input::Stdin);
             continue;
         }
+        // A path that cannot be read is reported in its place; the others are still read.
         let metadata = match std::fs::metadata(path) {
             Ok(metadata) => metadata,
-            Err(error) => bail!("{}: {}", path.display(), io_reason(&error)),
+            Err(error) => {
+                inputs.push(Input::Unreadable {
+                    path: path.clone(),
+                    error: io_reason(&error),
+                });
+                continue;
+            }
         };
         if !metadata.is_dir() {
             inputs.push(Input::File(path.clone()));
@@ -103,10 +110,10 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<Input>> {
         let before = inputs.len();
         walk(path, &mut inputs);
         if inputs.len() == before {
-            bail!(
-                "{}: no *.json, *.ndjson or *.jsonl files in this directory",
-                path.display()
-            );
+            inputs.push(Input::Unreadable {
+                path: path.clone(),
+                error: "no *.json, *.ndjson or *.jsonl files in this directory".into(),
+            });
         }
     }
     Ok(inputs)
@@ -193,8 +200,17 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_path_names_itself() {
-        let error = expand(&[PathBuf::from("no/such.json")]).unwrap_err();
-        assert_eq!(error.to_string(), "no/such.json: No such file or directory");
+    fn a_missing_path_is_an_unreadable_input_in_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.json"), "{}").unwrap();
+        let inputs = expand(&[PathBuf::from("no/such.json"), dir.path().to_path_buf()]).unwrap();
+        assert_eq!(
+            inputs[0],
+            Input::Unreadable {
+                path: "no/such.json".into(),
+                error: "No such file or directory".into()
+            }
+        );
+        assert_eq!(inputs[1], Input::File(dir.path().join("a.json")));
     }
 }

@@ -688,6 +688,87 @@ impl<R: BufRead> Splitter<R> {
     }
 }
 
+/// A JSON array of objects (how a batch is exported from logs) as one piece per object, each
+/// with its own position; any other piece, an array holding anything else included, as it is.
+pub fn array_elements(piece: Piece) -> Vec<Piece> {
+    match &piece {
+        Piece::Value { start, bytes } if bytes.first() == Some(&b'[') => {
+            match object_spans(bytes) {
+                Some(spans) => {
+                    let mut at = (0, *start);
+                    spans
+                        .into_iter()
+                        .map(|(from, to)| {
+                            at = (from, position_at(at.1, &bytes[at.0..], from - at.0));
+                            Piece::Value {
+                                start: at.1,
+                                bytes: bytes[from..to].to_vec(),
+                            }
+                        })
+                        .collect()
+                }
+                None => vec![piece],
+            }
+        }
+        _ => vec![piece],
+    }
+}
+
+/// The byte spans of the elements of a well-formed, non-empty array whose every element is an
+/// object; `None` for anything else.
+fn object_spans(bytes: &[u8]) -> Option<Vec<(usize, usize)>> {
+    let mut spans = Vec::new();
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut element_start = None;
+    // An element has ended and no comma has come since.
+    let mut after_element = false;
+    for (i, &byte) in bytes.iter().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                if depth == 1 {
+                    if byte != b'{' || element_start.is_some() || after_element {
+                        return None;
+                    }
+                    element_start = Some(i);
+                }
+                depth += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 1 {
+                    spans.push((element_start.take()?, i + 1));
+                    after_element = true;
+                } else if depth == 0 {
+                    // The array's end: nothing may follow but white space.
+                    let rest_blank = bytes[i + 1..].iter().all(u8::is_ascii_whitespace);
+                    return (rest_blank && after_element).then_some(spans);
+                }
+            }
+            b',' if depth == 1 => {
+                if !after_element {
+                    return None;
+                }
+                after_element = false;
+            }
+            b',' | b' ' | b'\t' | b'\n' | b'\r' => {}
+            // A scalar element of the array itself.
+            _ if depth == 1 => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The position in the input of a byte offset within a piece that starts at `start`.
 pub fn position_at(start: Position, bytes: &[u8], offset: usize) -> Position {
     let mut position = start;
@@ -974,6 +1055,46 @@ mod tests {
         assert_eq!(split("{\n  \"a\":\n{\"b\": 1}").len(), 2);
         // After `,` in an array laid out with nothing indented, the object goes on.
         assert_eq!(split("[\n{\"a\": 1},\n{\"b\": 1}\n]").len(), 1);
+    }
+
+    #[test]
+    fn an_array_of_objects_is_one_piece_per_object() {
+        let bytes = b"[\n  {\"a\": [1, \"]\"]},\n  {\"b\": {}}\n]".to_vec();
+        let start = Position { line: 3, column: 1 };
+        let pieces = array_elements(Piece::Value { start, bytes });
+        let found: Vec<(usize, usize, String)> = pieces
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Value { start, bytes } => {
+                    (start.line, start.column, String::from_utf8(bytes).unwrap())
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (4, 3, "{\"a\": [1, \"]\"]}".to_string()),
+                (5, 3, "{\"b\": {}}".to_string())
+            ]
+        );
+        for other in [
+            "[]",
+            "[{}, 1]",
+            "[1, {}]",
+            "[{}, [{}]]",
+            "[{}",
+            "[{},]",
+            "[{}]x",
+            "[{} {}]",
+            "[,{}]",
+        ] {
+            let piece = Piece::Value {
+                start,
+                bytes: other.as_bytes().to_vec(),
+            };
+            assert_eq!(array_elements(piece).len(), 1, "{other}");
+        }
     }
 
     #[test]

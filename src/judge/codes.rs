@@ -13,6 +13,8 @@ pub enum Code {
     NoPayload,
     /// A document is larger than `--max-doc`.
     TooLarge,
+    /// An input could not be opened or read.
+    Unreadable,
     /// `events_id` is no event the catalog knows (a warning with `--allow-unknown`).
     UnknownEvent,
     /// `events_id` is not the event `--expect-event` asked for.
@@ -54,6 +56,7 @@ impl Code {
             Code::Json => "json",
             Code::NoPayload => "no-payload",
             Code::TooLarge => "too-large",
+            Code::Unreadable => "unreadable",
             Code::UnknownEvent => "unknown-event",
             Code::EventMismatch => "event-mismatch",
             Code::IdMismatch => "id-mismatch",
@@ -97,6 +100,7 @@ impl Code {
             Code::Json => "the input is not a JSON document",
             Code::NoPayload => "the input holds no payload",
             Code::TooLarge => "a document is larger than --max-doc",
+            Code::Unreadable => "an input could not be opened or read",
             Code::EventMismatch => "events_id is not the event --expect-event asked for",
         }
     }

@@ -92,6 +92,8 @@ pub struct Summary {
     pub warnings: usize,
     /// Payloads of events `--events` does not select.
     pub skipped: usize,
+    /// Inputs that could not be read (their records are not payloads).
+    pub unreadable: usize,
     /// Payloads by `events_id`; those without one are counted under `(no event id)`.
     pub by_event: BTreeMap<String, usize>,
     /// Undocumented fields by event id: how many payloads carried each.
@@ -101,6 +103,9 @@ pub struct Summary {
 impl Summary {
     /// Counts one record in.
     pub fn add(&mut self, record: &Record) {
+        if record.errors.iter().any(|e| e.code == Code::Unreadable) {
+            return;
+        }
         self.payloads += 1;
         if record.valid {
             self.valid += 1;

@@ -34,14 +34,9 @@ fn issue_command(
     } else {
         record.line
     };
-    command(
-        out,
-        kind,
-        file,
-        Some((line, issue.column.max(1))),
-        issue.code.name(),
-        &message,
-    )
+    // An input that could not be read has no line: the annotation goes on the file.
+    let at = (line > 0).then_some((line, issue.column.max(1)));
+    command(out, kind, file, at, issue.code.name(), &message)
 }
 
 /// One workflow command: `::KIND file=F,line=L,col=C,title=T::MESSAGE`.

@@ -78,11 +78,21 @@ pub(crate) fn counts(
 pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::Result<()> {
     let mark = mark(record.valid, style);
     let event = record.event.as_deref().unwrap_or("(no event id)");
-    let mut line = format!(
-        "{mark} {}  {}",
-        style.dim(&format!("{}:{}", p(&record.source), record.line)),
-        style.strong(&p(event))
-    );
+    // An input that could not be read has no line and no event: one line says why.
+    if let Some(unreadable) = record
+        .errors
+        .iter()
+        .find(|issue| issue.code == crate::judge::codes::Code::Unreadable)
+    {
+        return writeln!(
+            out,
+            "{mark} {}  {}",
+            style.dim(&p(&record.source)),
+            style.bad(&p(&unreadable.message))
+        );
+    }
+    let place = format!("{}:{}", p(&record.source), record.line);
+    let mut line = format!("{mark} {}  {}", style.dim(&place), style.strong(&p(event)));
     if let Some(object_id) = &record.object_id {
         line.push_str(&format!(
             "  {}",
@@ -229,6 +239,14 @@ pub fn summary(
             if summary.warnings == 1 { "" } else { "s" }
         );
         line.push_str(&style.warn(&warnings));
+    }
+    if summary.unreadable > 0 {
+        let unreadable = format!(
+            ", {} unreadable input{}",
+            summary.unreadable,
+            if summary.unreadable == 1 { "" } else { "s" }
+        );
+        line.push_str(&style.bad(&unreadable));
     }
     if summary.skipped > 0 {
         line.push_str(&format!(", {} skipped (--events)", summary.skipped));
@@ -388,6 +406,11 @@ pub fn events_json(out: &mut impl Write) -> io::Result<()> {
 pub fn json_pretty(out: &mut impl Write, value: &serde_json::Value) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     out.write_all(b"\n")
+}
+
+/// `jerahook: <message>` on the error stream, for information rather than a failure.
+pub fn note(out: &mut impl Write, message: &str, style: Style) -> io::Result<()> {
+    writeln!(out, "{} {message}", style.dim("jerahook:"))
 }
 
 /// `jerahook: <message>` on the error stream.
