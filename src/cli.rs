@@ -122,7 +122,7 @@ pub struct ReadArgs {
     pub paths: Vec<PathBuf>,
 
     /// A document larger than this is one invalid record (too-large) and reading resumes after
-    /// it; nothing larger is held in memory (bytes; K, M, KiB, MiB suffixes).
+    /// it; nothing larger is held in memory (65536, 512KB, 16MiB).
     #[arg(long, default_value = "64MiB", value_name = "SIZE")]
     pub max_doc: String,
 
@@ -266,17 +266,21 @@ pub struct SendArgs {
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = threads)]
     pub concurrency: u16,
 
-    /// Start at most this many requests per second (50/s).
-    #[arg(long, value_name = "N/s")]
+    /// Start at most this many requests per second or minute (50/s, 10/min).
+    #[arg(long, value_name = "N/UNIT")]
     pub rate: Option<String>,
 
-    /// Give up on a request after this long (seconds, or 500ms).
+    /// Give up on a request after this long (30s, 500ms, 1m).
     #[arg(long, default_value = "30s", value_name = "DURATION")]
     pub timeout: String,
 
     /// Print text for people, or one JSON record per payload per line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// Print only payloads whose request did not get a 2xx (or was not sent), then the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `test-handler`'s options.
@@ -320,6 +324,10 @@ pub struct TestHandlerArgs {
     /// Payloads a burst case sends at once.
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = burst)]
     pub concurrency: u16,
+
+    /// Print only the cases that failed, then the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -313,6 +313,7 @@ fn resolve_send(args: SendArgs, style: Style) -> Result<(Read, send::Settings)> 
         rate: args.rate.as_deref().map(send::parse_rate).transpose()?,
         timeout: parse_duration(&args.timeout, "--timeout")?,
         format: args.format,
+        quiet: args.quiet,
         options: read.options,
         style,
     };
@@ -337,6 +338,7 @@ fn resolve_test_handler(args: TestHandlerArgs, style: Style) -> Result<test_hand
         list: args.list,
         write: args.write,
         format: args.format,
+        quiet: args.quiet,
         timeout: parse_bounded_duration(
             &args.timeout,
             "--timeout",
@@ -381,50 +383,37 @@ fn parse_url(text: &str, option: &str) -> Result<reqwest::Url> {
 const DURATION_RANGE: (Duration, Duration) =
     (Duration::from_millis(1), Duration::from_secs(86_400));
 
-/// `30s`, `500ms` or `2` (seconds), from 1ms to 24h.
+/// `30s`, `500ms`, `1m 30s` (humantime's spellings) or `2` (seconds), from 1ms to 24h.
 pub fn parse_duration(text: &str, option: &str) -> Result<Duration> {
-    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
-        (ms, 0.001)
-    } else {
-        (text.strip_suffix('s').unwrap_or(text), 1.0)
-    };
     let (low, high) = DURATION_RANGE;
-    match number.trim().parse::<f64>().map(|value| value * scale) {
+    let seconds = text.trim().parse::<f64>().ok();
+    let duration = match seconds {
         // Checked before converting: `Duration::from_secs_f64` panics past its range.
-        Ok(seconds) if seconds >= low.as_secs_f64() && seconds <= high.as_secs_f64() => {
-            Ok(Duration::from_secs_f64(seconds))
+        Some(seconds) if (low.as_secs_f64()..=high.as_secs_f64()).contains(&seconds) => {
+            Some(Duration::from_secs_f64(seconds))
         }
-        _ => bail!("{option} {text}: expected a duration from 1ms to 24h, such as 30s or 500ms"),
+        Some(_) => None,
+        None => humantime::parse_duration(text.trim()).ok(),
+    };
+    match duration {
+        Some(duration) if (low..=high).contains(&duration) => Ok(duration),
+        _ => {
+            bail!("{option} {text}: expected a duration from 1ms to 24h, such as 30s, 500ms or 1m")
+        }
     }
 }
 
 /// The largest size a size flag takes.
 const MAX_SIZE: u64 = 4 << 30;
 
-/// `1048576`, `16MiB`, `512K`: from 1 byte to 4GiB.
+/// `1048576`, `16MiB`, `16MB`, `512K` (bytesize's spellings): from 1 byte to 4GiB.
 pub fn parse_size(text: &str, option: &str) -> Result<usize> {
-    let lower = text.trim().to_ascii_lowercase();
-    let (number, scale) = [
-        ("kib", 1 << 10),
-        ("mib", 1 << 20),
-        ("gib", 1 << 30),
-        ("k", 1000),
-        ("m", 1_000_000),
-        ("g", 1_000_000_000),
-        ("b", 1),
-    ]
-    .iter()
-    .find_map(|(suffix, scale): &(&str, u64)| {
-        lower.strip_suffix(suffix).map(|n| (n.to_string(), *scale))
-    })
-    .unwrap_or((lower.clone(), 1));
-    match number
+    match text
         .trim()
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(scale))
+        .parse::<bytesize::ByteSize>()
+        .map(|size| size.as_u64())
     {
-        Some(bytes @ 1..=MAX_SIZE) => usize::try_from(bytes)
+        Ok(bytes @ 1..=MAX_SIZE) => usize::try_from(bytes)
             .with_context(|| format!("{option} {text}: larger than this machine can address")),
         _ => bail!("{option} {text}: expected a size from 1 byte to 4GiB, such as 16MiB or 65536"),
     }
@@ -483,6 +472,18 @@ mod tests {
         assert_eq!(parse_size("512k", "--s").unwrap(), 512_000);
         assert_eq!(parse_size("65536", "--s").unwrap(), 65_536);
         assert!(parse_size("lots", "--s").is_err());
+        assert_eq!(parse_size("16MB", "--s").unwrap(), 16_000_000);
+        assert_eq!(parse_size("16 MiB", "--s").unwrap(), 16 << 20);
+        assert!(parse_size("5GiB", "--s").is_err());
+        assert_eq!(
+            parse_duration("1m", "--t").unwrap(),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            parse_duration("1m 30s", "--t").unwrap(),
+            Duration::from_secs(90)
+        );
+        assert!(parse_duration("2d", "--t").is_err());
         assert_eq!(
             parse_duration("30s", "--t").unwrap(),
             Duration::from_secs(30)

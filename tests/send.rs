@@ -122,3 +122,30 @@ fn a_long_answer_is_cut_at_the_cap_and_says_so() {
     assert_eq!(record["response"].as_str().unwrap().len(), 64 * 1024);
     assert_eq!(record["response_truncated"], true);
 }
+
+#[test]
+fn quiet_prints_only_what_did_not_get_a_2xx() {
+    let addr = handler("ok");
+    let input = format!(
+        "{}\n{}\n",
+        sample(),
+        sample().replace("\"name\"", "\"nam\"")
+    );
+    let output = Command::cargo_bin("jerahook")
+        .unwrap()
+        .args([
+            "send",
+            "-",
+            "-q",
+            "--rate",
+            "600/min",
+            "--to",
+            &format!("http://{addr}/"),
+        ])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("2 sent"));
+}

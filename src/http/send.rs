@@ -38,6 +38,8 @@ pub struct Settings {
     pub rate: Option<f64>,
     pub timeout: Duration,
     pub format: Format,
+    /// Print only what did not get a 2xx.
+    pub quiet: bool,
     pub options: Options,
     pub style: Style,
 }
@@ -127,6 +129,10 @@ async fn send_all(
             }
         } else {
             skipped += 1;
+        }
+        let passed = outcome.sent && outcome.status.is_some_and(|s| (200..300).contains(&s));
+        if settings.quiet && passed {
+            continue;
         }
         let mut line = Vec::new();
         match settings.format {
@@ -312,14 +318,26 @@ pub fn parse_header(text: &str) -> Result<(reqwest::header::HeaderName, HeaderVa
 /// timer needs a period it can count).
 const RATE_RANGE: (f64, f64) = (0.001, 100_000.0);
 
-/// `--rate 50/s` (or `50`) as requests per second.
+/// `--rate 50/s`, `10/min`, `100/h` (or `50`) as requests per second.
 pub fn parse_rate(text: &str) -> Result<f64> {
-    let number = text.strip_suffix("/s").unwrap_or(text);
+    let (number, per) = match text.trim().split_once('/') {
+        Some((number, unit)) => (
+            number,
+            humantime::parse_duration(&format!("1{}", unit.trim())).ok(),
+        ),
+        None => (text.trim(), Some(Duration::from_secs(1))),
+    };
     let (low, high) = RATE_RANGE;
-    match number.trim().parse::<f64>() {
-        Ok(rate) if (low..=high).contains(&rate) => Ok(rate),
+    let rate = number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .zip(per)
+        .map(|(count, per)| count / per.as_secs_f64());
+    match rate {
+        Some(rate) if (low..=high).contains(&rate) => Ok(rate),
         _ => anyhow::bail!(
-            "--rate {text}: expected requests per second from 0.001/s to 100000/s, such as 50/s"
+            "--rate {text}: expected requests per time from 0.001/s to 100000/s, such as 50/s or 10/min"
         ),
     }
 }
@@ -342,6 +360,9 @@ mod tests {
                 .contains("expected 'Name: value'")
         );
         assert_eq!(parse_rate("50/s").unwrap(), 50.0);
+        assert_eq!(parse_rate("10/min").unwrap(), 10.0 / 60.0);
+        assert_eq!(parse_rate("360/h").unwrap(), 0.1);
+        assert!(parse_rate("1e10/s").is_err() && parse_rate("1e-20/s").is_err());
         assert_eq!(parse_rate("0.5").unwrap(), 0.5);
         assert!(parse_rate("0/s").is_err());
         assert!(parse_rate("fast").is_err());

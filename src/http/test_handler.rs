@@ -41,6 +41,8 @@ pub struct Settings {
     pub timeout: Duration,
     /// Payloads a burst case sends at once.
     pub concurrency: usize,
+    /// Print only the cases that failed.
+    pub quiet: bool,
     pub style: Style,
 }
 
@@ -189,6 +191,7 @@ fn run_cases(
             return Ok(ExitStatus::Error);
         }
         match settings.format {
+            _ if settings.quiet && verdict.passed => {}
             ReportFormat::Text => verdicts::line(&mut out, &verdict, width, settings.style)?,
             ReportFormat::Json => verdicts::json(&mut out, &verdict)?,
             ReportFormat::Github => verdicts::github(&mut out, &verdict)?,
