@@ -624,3 +624,44 @@ fn control_characters_in_a_payload_are_shown_escaped_in_text_and_exact_in_json()
         "clients.create\u{1b}[32m✓ fake\r\u{9b}\u{202e}"
     );
 }
+
+#[test]
+fn reading_a_terminal_says_so_and_how_to_end() {
+    // `script` gives the command a terminal; skip where util-linux is missing.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no `script` to make a terminal");
+        return;
+    }
+    let binary = assert_cmd::cargo::cargo_bin("jerahook");
+    let mut child = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} validate --color never", binary.display()),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    use std::io::Write;
+    child.stdin.as_mut().unwrap().write_all(b"\x04").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.starts_with(
+            "jerahook: reading payloads from standard input; paste them, then end with Ctrl-D"
+        ),
+        "{text}"
+    );
+    // A pipe is not a person: no note.
+    cmd()
+        .arg("validate")
+        .write_stdin("")
+        .assert()
+        .stderr(predicate::str::contains("reading payloads").not());
+}
