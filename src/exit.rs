@@ -53,8 +53,8 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
-/// The exit codes for `--help`, after the command list: each meaning wrapped under its code
-/// here, as clap would wrap it without the hanging indent.
+/// The exit codes for the end of `--help`, each meaning wrapped under its code with a hanging
+/// indent (clap's own wrapping would lose the indent).
 pub fn help() -> String {
     let mut text = String::from("Exit codes:");
     for status in ExitStatus::ALL {
@@ -75,7 +75,7 @@ pub fn help() -> String {
     text
 }
 
-/// Narrower than any terminal clap wraps help for, so clap leaves these lines alone.
+/// clap wraps help to the terminal; lines this short stay as they are on 80 columns or more.
 const HELP_WIDTH: usize = 79;
 
 #[cfg(test)]
