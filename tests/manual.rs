@@ -237,4 +237,10 @@ fn man_page_renders_without_warnings() {
             "no {heading}:\n{text}"
         );
     }
+    // And as `man -l` shows it, where man is installed (it renders with the same groff).
+    if installed("man") {
+        let (ok, text, err) = run_with_input("man", &["--warnings", "-l", "-"], &page);
+        assert!(ok && err.is_empty(), "man -l: {err}");
+        assert!(text.contains("EXIT STATUS"), "{text}");
+    }
 }
