@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// {"event": {"dt", "events_id", "object_id"}, "data": {...}}. jerahook knows all 27 events
 /// and checks captured payloads against one JSON Schema per event id.
 #[derive(Debug, Parser)]
-#[command(name = "jerahook", version, max_term_width = 100)]
+#[command(name = "jerahook", version, max_term_width = 100, after_help = crate::exit::help())]
 pub struct Cli {
     /// When to colour the output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, value_name = "WHEN", env = "JERAHOOK_COLOR")]
@@ -110,6 +110,14 @@ pub enum Command {
         /// The event id, such as clients.create.
         id: String,
     },
+    /// Print the completion script for bash, zsh, fish, PowerShell or Elvish.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), every command on one page: jerahook man | man -l -
+    Man,
 }
 
 /// How `validate`, `inspect` and `send` read payloads.

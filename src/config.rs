@@ -19,6 +19,7 @@ use crate::http::{listen, send, test_handler};
 use crate::judge::codes::{Code, CodeSet};
 use crate::judge::schemas::Source;
 use crate::judge::validate::{self, Options};
+use crate::manual;
 use crate::output::render::Style;
 
 /// Everything a run needs to know, decided.
@@ -87,6 +88,10 @@ pub enum Mode {
     },
     /// Fire the conformance cases at a handler.
     TestHandler(Box<test_handler::Settings>),
+    /// Print a shell's completion script.
+    Completions(manual::Shell),
+    /// Print the manual page.
+    Man,
 }
 
 /// What to read and what to ask of each payload.
@@ -175,6 +180,8 @@ impl Config {
             Command::TestHandler(args) => {
                 Mode::TestHandler(Box::new(resolve_test_handler(args, out_style)?))
             }
+            Command::Completions { shell } => Mode::Completions(shell),
+            Command::Man => Mode::Man,
         };
         let jobs = match jobs {
             Some(jobs) => usize::from(jobs),

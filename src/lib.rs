@@ -12,8 +12,9 @@
 //! - `http/`: `listen` and `send`, what they share on the wire, and their own output lines.
 //!
 //! At the top: `cli` (clap only) and `config` read the command line once, `run` drives each
-//! command, `pipeline` runs reading and judging on one thread or several in input order, and
-//! `exit` maps the outcome to a process exit code.
+//! command, `pipeline` runs reading and judging on one thread or several in input order,
+//! `exit` maps the outcome to a process exit code, and `manual` derives the completion scripts
+//! and the man page from `cli`.
 
 pub mod catalog;
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod exit;
 mod http;
 mod input;
 mod judge;
+mod manual;
 mod output;
 mod pipeline;
 pub mod run;

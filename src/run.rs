@@ -19,6 +19,7 @@ use crate::input::inputs::{self, Input};
 use crate::judge::report::{Record, Summary};
 use crate::judge::schemas::{SchemaSet, Source};
 use crate::judge::validate::Options;
+use crate::manual;
 use crate::output::render::{self, Style};
 use crate::output::{github, inspect, junit};
 use crate::pipeline::{self, Work};
@@ -118,6 +119,14 @@ pub fn run(config: Config) -> Result<ExitStatus> {
         }
         Mode::Sample { event } => {
             writeln!(out, "{}", event.example.trim_end())?;
+            ExitStatus::Valid
+        }
+        Mode::Completions(shell) => {
+            manual::completions(*shell, &mut out)?;
+            ExitStatus::Valid
+        }
+        Mode::Man => {
+            manual::man_page(&mut out)?;
             ExitStatus::Valid
         }
     };
