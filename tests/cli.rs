@@ -626,6 +626,7 @@ fn control_characters_in_a_payload_are_shown_escaped_in_text_and_exact_in_json()
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // the note that the test was skipped
 fn reading_a_terminal_says_so_and_how_to_end() {
     // `script` gives the command a terminal; skip where util-linux is missing.
     if std::process::Command::new("script")
