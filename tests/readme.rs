@@ -74,3 +74,28 @@ fn readme_examples_show_real_output() {
     }
     assert!(checked >= 4, "only {checked} README examples were checked");
 }
+
+#[test]
+fn readme_usage_is_the_real_help() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme
+        .find("```text\nUsage: jerahook")
+        .expect("README has a Usage block")
+        + "```text\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let help = Command::cargo_bin("jerahook")
+        .unwrap()
+        .arg("-h")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap()
+        .stdout;
+    let help = String::from_utf8(help).unwrap();
+    let help = &help[help.find("Usage:").unwrap()..];
+    assert_eq!(
+        &readme[start..end],
+        help,
+        "README's Usage block differs from `jerahook -h`"
+    );
+}
