@@ -71,7 +71,7 @@ pub enum Command {
         write: Option<PathBuf>,
     },
     /// Receive payloads from VCS: validate, print, save and forward them to the real handler.
-    Listen(ListenArgs),
+    Listen(Box<ListenArgs>),
     /// Replay payloads at a handler as VCS posts them, and report its answers.
     Send(SendArgs),
     /// Print a payload of an event that validates (the documented one).
@@ -144,8 +144,9 @@ pub struct ListenArgs {
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub events: Vec<String>,
 
-    /// Answer every payload with this HTTP status (to see how VCS logs a failing handler).
-    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..=599))]
+    /// Answer every payload with this HTTP status, 200-599 (to see how VCS logs a failing
+    /// handler).
+    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(200..=599))]
     pub reply_status: Option<u16>,
 
     /// Answer payloads that fail their schema with 422 and the errors.
@@ -164,7 +165,8 @@ pub struct ListenArgs {
     #[arg(long, value_name = "SECRET")]
     pub token: Option<String>,
 
-    /// Append every payload answered 2xx to FILE, one compact JSON line each, before replying.
+    /// Append every payload answered 2xx to FILE, one line each (the body as sent, whitespace
+    /// between tokens removed), before replying.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
@@ -179,6 +181,33 @@ pub struct ListenArgs {
     /// A handler slower than this gives 504 (seconds, or 500ms).
     #[arg(long, default_value = "30s", value_name = "DURATION")]
     pub forward_timeout: String,
+
+    /// A handler answer larger than this is not passed on: 502 (1KiB to 1GiB).
+    #[arg(long, default_value = "1MiB", value_name = "SIZE")]
+    pub max_handler_answer: String,
+
+    /// Bodies being received and handled may hold this much memory together; beyond it, 503
+    /// with Retry-After (1KiB to 64GiB, at least --max-body).
+    #[arg(long, default_value = "64MiB", value_name = "SIZE")]
+    pub max_in_flight: String,
+
+    /// A request's headers must arrive within this, from the connection's start or the
+    /// request's first byte (100ms to 3600s).
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub header_timeout: String,
+
+    /// A kept-alive connection with no request for this long is closed (100ms to 3600s).
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub idle_timeout: String,
+
+    /// Connections beyond this many open ones are closed at once (1 to 100000).
+    #[arg(long, default_value = "256", value_name = "N")]
+    pub max_connections: String,
+
+    /// After Ctrl-C, requests in flight get this long to finish; a second Ctrl-C stops at
+    /// once (0s to 3600s).
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub shutdown_grace: String,
 
     #[command(flatten)]
     pub check: CheckArgs,
@@ -261,6 +290,19 @@ mod tests {
             panic!()
         };
         assert_eq!(send.headers, ["A: b", "C: d"]);
+    }
+
+    #[test]
+    fn reply_status_is_a_final_status() {
+        for code in ["100", "199", "600", "0", "-1"] {
+            assert!(
+                Cli::try_parse_from(["jerahook", "listen", "--reply-status", code]).is_err(),
+                "{code}"
+            );
+        }
+        for code in ["200", "302", "599"] {
+            assert!(Cli::try_parse_from(["jerahook", "listen", "--reply-status", code]).is_ok());
+        }
     }
 
     #[test]
