@@ -337,8 +337,16 @@ fn duration_within(text: &str, option: &str, min: f64, max: f64) -> Result<Durat
         Some(ms) => (ms, 0.001),
         None => (text.trim().strip_suffix('s').unwrap_or(text.trim()), 1.0),
     };
+    // Nothing shorter than a millisecond means anything here; 0 only where `min` is 0.
+    let lowest = min.max(0.001);
     match number.trim().parse::<f64>().map(|value| value * scale) {
-        Ok(seconds) if (min..=max).contains(&seconds) => Ok(Duration::from_secs_f64(seconds)),
+        Ok(seconds) if (lowest..=max).contains(&seconds) || (min == 0.0 && seconds == 0.0) => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
+        _ if min == 0.0 => bail!(
+            "{option} {text}: expected 0s or a duration from 1ms to {}, such as 10s or 500ms",
+            seconds_label(max)
+        ),
         _ => bail!(
             "{option} {text}: expected a duration from {} to {}, such as 10s or 500ms",
             seconds_label(min),
