@@ -1167,8 +1167,7 @@ fn refused_requests_are_printed_one_line_each_and_counted() {
                 );
                 assert!(record["received_at"].is_string());
             } else {
-                let start = format!(" refused 127.0.0.1:");
-                assert!(line.contains(&start), "{line}");
+                assert!(line.contains(" refused 127.0.0.1:"), "{line}");
                 assert!(
                     line.contains(&format!(" {method} {path}  → {status}  ")),
                     "{line}"
@@ -1211,11 +1210,10 @@ fn the_banner_gives_the_url_to_paste_and_says_who_can_reach_it() {
             .contains("reachable from the billing server")
     );
     // The URL works as printed.
-    let url = format!("/vcs?token=s3+cret");
     assert_eq!(
         post(
             listener.addr,
-            &url,
+            "/vcs?token=s3+cret",
             "",
             &sample("clients.create").to_string()
         )
