@@ -1290,3 +1290,56 @@ fn index_is_the_payloads_number_in_this_run() {
         .collect();
     assert_eq!(indexes, (0..600).collect::<BTreeSet<u64>>());
 }
+
+/// Resident memory of a process in MB, now or at its peak (`VmHWM`).
+#[cfg(target_os = "linux")]
+fn memory_mb(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .unwrap()
+        / 1024
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_burst_of_large_bodies_is_bounded_and_memory_comes_back() {
+    let listener = Listener::start(&[]);
+    let addr = listener.addr;
+    let pid = listener.child.id();
+    assert_eq!(
+        post(addr, "/", "", &sample("clients.create").to_string()).0,
+        200
+    );
+    let resting = memory_mb(pid, "VmRSS:");
+    let body = std::sync::Arc::new(format!(
+        "{{\"event\": {{\"events_id\": \"clients.create\", \"object_id\": 1}}, \"data\": {{\"pad\": \"{}\"}}}}",
+        "x".repeat(15_000_000)
+    ));
+    let senders: Vec<_> = (0..30)
+        .map(|_| {
+            let body = body.clone();
+            std::thread::spawn(move || post(addr, "/", "", &body).0)
+        })
+        .collect();
+    let statuses: Vec<u16> = senders.into_iter().map(|s| s.join().unwrap()).collect();
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&503),
+        "64 MiB in flight at most: {statuses:?}"
+    );
+    let peak = memory_mb(pid, "VmHWM:");
+    std::thread::sleep(Duration::from_millis(500));
+    let after = memory_mb(pid, "VmRSS:");
+    assert!(peak < 400, "peak {peak} MB");
+    assert!(
+        after < resting + 60,
+        "resting {resting} MB, after {after} MB"
+    );
+}
