@@ -1343,3 +1343,31 @@ fn a_burst_of_large_bodies_is_bounded_and_memory_comes_back() {
         "resting {resting} MB, after {after} MB"
     );
 }
+
+#[test]
+fn silent_and_half_sent_clients_do_not_hold_up_the_stop() {
+    let mut listener = Listener::start(&[]);
+    let _silent = TcpStream::connect(listener.addr).unwrap();
+    let mut half = TcpStream::connect(listener.addr).unwrap();
+    half.write_all(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Le")
+        .unwrap();
+    let mut kept = TcpStream::connect(listener.addr).unwrap();
+    kept.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_answer(&mut kept).0, 200);
+    std::thread::sleep(Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &listener.child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = listener
+        .wait_for_exit(Duration::from_secs(10))
+        .expect("stopped");
+    assert!(status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -5,9 +5,9 @@
 //! request, must deliver the request's headers within the header timeout; a kept-alive
 //! connection with no request in flight is closed after the idle timeout. While a request is
 //! being handled the watchdog waits (the body and the forward have their own timeouts). On the
-//! first Ctrl-C or SIGTERM the listener stops accepting, idle connections close, requests in
-//! flight get the grace period to finish; a second signal, or the end of the grace period,
-//! drops whatever is left.
+//! first Ctrl-C or SIGTERM the listener stops accepting, connections without a request in
+//! flight (idle, or still sending headers) close, requests in flight get the grace period to
+//! finish; a second signal, or the end of the grace period, drops whatever is left.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -182,6 +182,10 @@ async fn connection<H, F>(
                 return;
             }
             _ = stopping.changed(), if !stop_asked => {
+                // Nothing in flight (idle, or headers still arriving): nothing to finish.
+                if activity.deadline(&limits).is_some() {
+                    return;
+                }
                 stop_asked = true;
                 conn.as_mut().graceful_shutdown();
             }
