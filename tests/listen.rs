@@ -1078,6 +1078,18 @@ fn an_oversized_body_sent_whole_still_gets_its_413() {
 }
 
 #[test]
+fn a_client_waiting_for_100_continue_gets_the_413_without_sending_its_body() {
+    let listener = Listener::start(&["--max-body", "1000"]);
+    let mut stream = TcpStream::connect(listener.addr).unwrap();
+    stream
+        .write_all(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n")
+        .unwrap();
+    let (status, head, _) = read_answer(&mut stream);
+    assert_eq!(status, 413, "{head}");
+    assert!(closed(&mut stream, Duration::from_secs(5)));
+}
+
+#[test]
 fn refused_requests_are_printed_one_line_each_and_counted() {
     for format in ["text", "json"] {
         let listener = Listener::start(&[

@@ -509,16 +509,13 @@ async fn respond(
     ) {
         Admission::Status => return Ok(status_page(server)),
         Admission::Refuse(reason, message) => {
-            // A client waiting for `100 Continue` has not sent its body: nothing to discard.
-            let waiting = parts.headers.contains_key(header::EXPECT);
-            let drained = !waiting
-                && declared.is_none_or(|length| length <= DRAIN_LIMIT as u64)
-                && drain(&mut body, settings.body_timeout).await;
+            let drained = declared.is_none_or(|length| length <= DRAIN_LIMIT as u64)
+                && discard(&mut body, &parts.headers, settings.body_timeout).await;
             return Ok(refuse(server, &seen, reason, &message, drained));
         }
         Admission::Read => {}
     }
-    let (bytes, _in_flight) = match receive(server, body, declared).await {
+    let (bytes, _in_flight) = match receive(server, body, &parts.headers, declared).await {
         Received::Body(bytes, permit) => (bytes, permit),
         Received::Refused(reason, message, drained) => {
             return Ok(refuse(server, &seen, reason, &message, drained));
@@ -619,7 +616,12 @@ enum Received {
 
 /// Reads the body within `--body-timeout` and `--max-body`, holding its bytes against the
 /// budget for bodies in flight.
-async fn receive(server: &Server, mut body: Incoming, declared: Option<u64>) -> Received {
+async fn receive(
+    server: &Server,
+    mut body: Incoming,
+    headers: &HeaderMap,
+    declared: Option<u64>,
+) -> Received {
     let settings = &server.settings;
     let deadline = tokio::time::Instant::now() + settings.body_timeout;
     let busy = || {
@@ -633,7 +635,7 @@ async fn receive(server: &Server, mut body: Incoming, declared: Option<u64>) -> 
         match reserve(&server.budget, length) {
             Some(reserved) => permit = Some(reserved),
             None => {
-                let drained = drain(&mut body, settings.body_timeout).await;
+                let drained = discard(&mut body, headers, settings.body_timeout).await;
                 return Received::Refused(Reason::Busy, busy(), drained);
             }
         }
@@ -687,6 +689,12 @@ async fn receive(server: &Server, mut body: Incoming, declared: Option<u64>) -> 
 fn reserve(budget: &Arc<Semaphore>, bytes: u64) -> Option<OwnedSemaphorePermit> {
     let bytes = u32::try_from(bytes).ok()?;
     Arc::clone(budget).try_acquire_many_owned(bytes).ok()
+}
+
+/// Discards a refused body, unless the client waits for `100 Continue` before sending it
+/// (then there is nothing to discard, and the connection closes after the answer).
+async fn discard(body: &mut Incoming, headers: &HeaderMap, timeout: Duration) -> bool {
+    !headers.contains_key(header::EXPECT) && drain(body, timeout).await
 }
 
 /// Reads and discards the rest of a refused body (up to [`DRAIN_LIMIT`], within `timeout`),
