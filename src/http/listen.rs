@@ -351,6 +351,9 @@ pub fn serve(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
     install_crypto();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Save-file writes queue on one lock anyway: a few threads are enough, and each idle
+        // one would keep its own memory.
+        .max_blocking_threads(4)
         .build()
         .context("starting the HTTP runtime")?;
     let result = runtime.block_on(run(settings, schemas, err_style));
@@ -555,18 +558,18 @@ async fn respond(
     let mut save_failed = false;
     if response.status().is_success() {
         if let Some(capture) = &server.capture {
-            let capture = Arc::clone(capture);
-            let body = bytes.clone();
-            let written = tokio::task::spawn_blocking(move || {
-                capture
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("the save file lock was poisoned"))?
-                    .append(&body)
+            let written = if settings.fsync {
+                // A sync takes milliseconds: off the threads that serve requests.
+                let capture = Arc::clone(capture);
+                let body = bytes.clone();
+                tokio::task::spawn_blocking(move || save(&capture, &body))
+                    .await
                     .context("writing the save file")
-            })
-            .await
-            .context("writing the save file")
-            .and_then(|written| written);
+                    .and_then(|written| written)
+            } else {
+                // An append to the page cache takes microseconds.
+                save(capture, &bytes)
+            };
             if let Err(error) = written {
                 save_failed = true;
                 let message = format!("the payload could not be saved: {error:#}");
@@ -606,6 +609,11 @@ async fn respond(
         )?;
     }
     Ok(response)
+}
+
+/// Appends one payload to the save file.
+fn save(capture: &Mutex<Capture<File>>, body: &[u8]) -> Result<()> {
+    lock(capture)?.append(body).context("writing the save file")
 }
 
 /// A body, or why it was refused (and whether it was read to its end).
