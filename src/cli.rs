@@ -100,7 +100,7 @@ pub enum Command {
         schemas: SchemaArgs,
     },
     /// Receive payloads from VCS: validate, print, save and forward them to the real handler.
-    Listen(ListenArgs),
+    Listen(Box<ListenArgs>),
     /// Replay payloads at a handler as VCS posts them, and report its answers.
     Send(SendArgs),
     /// Fire every event in every form VCS sends at a handler and give a verdict per case.
@@ -196,7 +196,12 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct ListenArgs {
     /// Where to listen; port 0 picks a free port. Beyond loopback only when this says so.
-    #[arg(long, default_value = "127.0.0.1:8787", value_name = "HOST:PORT")]
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8787",
+        value_name = "HOST:PORT",
+        env = "JERAHOOK_ADDR"
+    )]
     pub addr: String,
 
     /// Accept payloads only on this path (default: any path).
@@ -207,12 +212,18 @@ pub struct ListenArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
+    /// Print only invalid payloads and refused requests (every payload is still answered,
+    /// saved and counted).
+    #[arg(short, long)]
+    pub quiet: bool,
+
     /// Print and forward only these events (comma-separated); the others are still answered
     /// and counted.
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub events: Vec<String>,
 
-    /// Answer every payload with this HTTP status (to see how VCS logs a failing handler).
+    /// Answer every payload with this HTTP status, 200-599 (to see how VCS logs a failing
+    /// handler).
     #[arg(long, value_name = "CODE", value_parser = reply_status)]
     pub reply_status: Option<u16>,
 
@@ -220,19 +231,26 @@ pub struct ListenArgs {
     #[arg(long)]
     pub reject_invalid: bool,
 
-    /// Larger bodies get 413 (bytes; K, M, KiB, MiB suffixes).
+    /// Larger bodies get 413 (65536, 512KB, 16MiB).
     #[arg(long, default_value = "16MiB", value_name = "SIZE")]
     pub max_body: String,
 
-    /// A body that has not arrived after this long gets 408 (seconds, or 500ms).
+    /// A body that has not arrived after this long gets 408 (10s, 500ms, 1m).
     #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub body_timeout: String,
 
-    /// Requests must carry ?token=SECRET in the URL or Authorization: Bearer SECRET.
-    #[arg(long, value_name = "SECRET")]
+    /// Requests must carry ?token=SECRET in the URL or Authorization: Bearer SECRET. From the
+    /// environment, it stays out of shell history and process lists.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "JERAHOOK_TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
 
-    /// Append every payload answered 2xx to FILE, one compact JSON line each, before replying.
+    /// Append every payload answered 2xx to FILE, one line each (the body as sent, whitespace
+    /// between tokens removed), before replying.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
@@ -241,12 +259,39 @@ pub struct ListenArgs {
     pub fsync: bool,
 
     /// Forward every payload, byte for byte, to the real handler and answer with its reply.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "JERAHOOK_FORWARD_TO")]
     pub forward_to: Option<String>,
 
     /// A handler slower than this gives 504 (seconds, or 500ms).
     #[arg(long, default_value = "30s", value_name = "DURATION")]
     pub forward_timeout: String,
+
+    /// A handler answer larger than this is not passed on: 502 (1KiB to 1GiB).
+    #[arg(long, default_value = "1MiB", value_name = "SIZE")]
+    pub max_handler_answer: String,
+
+    /// Bodies being received and handled may hold this much memory together; beyond it, 503
+    /// with Retry-After (1KiB to 64GiB, at least --max-body).
+    #[arg(long, default_value = "64MiB", value_name = "SIZE")]
+    pub max_in_flight: String,
+
+    /// A request's headers must arrive within this, from the connection's start or the
+    /// request's first byte (100ms to 3600s).
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub header_timeout: String,
+
+    /// A kept-alive connection with no request for this long is closed (100ms to 3600s).
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub idle_timeout: String,
+
+    /// Connections beyond this many open ones are closed at once (1 to 100000).
+    #[arg(long, default_value = "256", value_name = "N")]
+    pub max_connections: String,
+
+    /// After Ctrl-C, requests in flight get this long to finish; a second Ctrl-C stops at
+    /// once (0s to 3600s).
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub shutdown_grace: String,
 
     #[command(flatten)]
     pub check: CheckArgs,
@@ -493,6 +538,19 @@ mod tests {
         assert_eq!(args.cases, ["a/*", "b/*"]);
         assert_eq!(args.format, ReportFormat::Junit);
         assert_eq!(args.concurrency, 8);
+    }
+
+    #[test]
+    fn reply_status_is_a_final_status() {
+        for code in ["100", "199", "600", "0", "-1"] {
+            assert!(
+                Cli::try_parse_from(["jerahook", "listen", "--reply-status", code]).is_err(),
+                "{code}"
+            );
+        }
+        for code in ["200", "302", "599"] {
+            assert!(Cli::try_parse_from(["jerahook", "listen", "--reply-status", code]).is_ok());
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::cli::TestHandlerArgs;
 use crate::cli::{
     CheckArgs, Cli, ColorWhen, Command, Format, ListenArgs, ReadArgs, SendArgs, ValidateFormat,
 };
+use crate::http::server::Limits;
 use crate::http::{listen, send, test_handler};
 use crate::judge::codes::{Code, CodeSet};
 use crate::judge::schemas::Source;
@@ -169,7 +170,7 @@ impl Config {
             Command::Sample { id } => Mode::Sample {
                 event: resolve_event(&id)?,
             },
-            Command::Listen(args) => Mode::Listen(Box::new(resolve_listen(args, out_style)?)),
+            Command::Listen(args) => Mode::Listen(Box::new(resolve_listen(*args, out_style)?)),
             Command::Send(args) => {
                 let (read, settings) = resolve_send(args, out_style)?;
                 Mode::Send {
@@ -281,10 +282,19 @@ fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
         Some(path) if !path.starts_with('/') => Some(format!("/{path}")),
         other => other,
     };
+    let max_body = parse_size(&args.max_body, "--max-body")?;
+    let max_in_flight = size_within(&args.max_in_flight, "--max-in-flight", 1 << 10, 64 << 30)?;
+    if max_in_flight < max_body {
+        bail!(
+            "--max-in-flight {}: must be at least --max-body ({max_body} bytes), or no body could be received",
+            args.max_in_flight
+        );
+    }
     Ok(listen::Settings {
         addr,
         path,
         format: args.format,
+        quiet: args.quiet,
         events: resolve_events(&args.events)?,
         reply_status: args
             .reply_status
@@ -292,13 +302,26 @@ fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
             .transpose()
             .context("--reply-status")?,
         reject_invalid: args.reject_invalid,
-        max_body: parse_size(&args.max_body, "--max-body")?,
+        max_body,
+        max_in_flight,
         body_timeout: parse_duration(&args.body_timeout, "--body-timeout")?,
         token: args.token,
         save: args.save,
         fsync: args.fsync,
         forward_to,
         forward_timeout: parse_duration(&args.forward_timeout, "--forward-timeout")?,
+        max_answer: size_within(
+            &args.max_handler_answer,
+            "--max-handler-answer",
+            1 << 10,
+            1 << 30,
+        )?,
+        limits: Limits {
+            header_timeout: duration_within(&args.header_timeout, "--header-timeout", 0.1, 3600.0)?,
+            idle_timeout: duration_within(&args.idle_timeout, "--idle-timeout", 0.1, 3600.0)?,
+            max_connections: count_within(&args.max_connections, "--max-connections", 1, 100_000)?,
+            grace: duration_within(&args.shutdown_grace, "--shutdown-grace", 0.0, 3600.0)?,
+        },
         options: resolve_check(args.check)?,
         style,
     })
@@ -426,6 +449,76 @@ pub fn parse_size(text: &str, option: &str) -> Result<usize> {
     }
 }
 
+/// A duration flag (`10s`, `500ms`, `2`) between `min` and `max` seconds.
+fn duration_within(text: &str, option: &str, min: f64, max: f64) -> Result<Duration> {
+    // A plain number is seconds; anything else in humantime's spellings (`500ms`, `1m 30s`).
+    let seconds = match text.trim().parse::<f64>() {
+        Ok(seconds) => Ok(seconds),
+        Err(_) => humantime::parse_duration(text.trim()).map(|d| d.as_secs_f64()),
+    };
+    // Nothing shorter than a millisecond means anything here; 0 only where `min` is 0.
+    let lowest = min.max(0.001);
+    match seconds {
+        Ok(seconds) if (lowest..=max).contains(&seconds) || (min == 0.0 && seconds == 0.0) => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
+        _ if min == 0.0 => bail!(
+            "{option} {text}: expected 0s or a duration from 1ms to {}, such as 10s or 500ms",
+            seconds_label(max)
+        ),
+        _ => bail!(
+            "{option} {text}: expected a duration from {} to {}, such as 10s or 500ms",
+            seconds_label(min),
+            seconds_label(max)
+        ),
+    }
+}
+
+fn seconds_label(seconds: f64) -> String {
+    if seconds > 0.0 && seconds < 1.0 {
+        format!("{}ms", (seconds * 1000.0).round())
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// A size flag (`64MiB`, `512K`, `65536`) between `min` and `max` bytes.
+fn size_within(text: &str, option: &str, min: u64, max: u64) -> Result<usize> {
+    let bytes = text
+        .trim()
+        .parse::<bytesize::ByteSize>()
+        .ok()
+        .map(|size| size.as_u64())
+        .filter(|bytes| (min..=max).contains(bytes))
+        .and_then(|bytes| usize::try_from(bytes).ok());
+    bytes.with_context(|| {
+        format!(
+            "{option} {text}: expected a size from {} to {}, such as 64MiB",
+            size_label(min),
+            size_label(max)
+        )
+    })
+}
+
+fn size_label(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{}GiB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{}MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{}KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// A whole-number flag between `min` and `max`.
+fn count_within(text: &str, option: &str, min: u64, max: u64) -> Result<usize> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|count| (min..=max).contains(count))
+        .and_then(|count| usize::try_from(count).ok())
+        .with_context(|| format!("{option} {text}: expected a whole number from {min} to {max}"))
+}
+
 /// An event named on the command line, by its current or an older name.
 fn resolve_event(id: &str) -> Result<&'static Event> {
     match catalog::lookup(id) {
@@ -527,6 +620,75 @@ mod tests {
         assert!(format!("{:#}", parse("soon").unwrap_err()).starts_with(
             "--timeout soon: expected a duration such as 10s or 500ms, from 1ms to 1h"
         ));
+    }
+
+    #[test]
+    fn bounded_flags_refuse_what_is_out_of_range() {
+        assert_eq!(
+            duration_within("500ms", "--t", 0.1, 3600.0).unwrap(),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            duration_within("0s", "--g", 0.0, 3600.0).unwrap(),
+            Duration::ZERO
+        );
+        for bad in [
+            "0",
+            "-1",
+            "1e300",
+            "1e-300",
+            "NaN",
+            "inf",
+            "99999999999999999999999",
+            "50ms",
+        ] {
+            let error = duration_within(bad, "--t", 0.1, 3600.0)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                error,
+                format!("--t {bad}: expected a duration from 100ms to 3600s, such as 10s or 500ms")
+            );
+        }
+        assert_eq!(
+            size_within("64MiB", "--s", 1024, 64 << 30).unwrap(),
+            64 << 20
+        );
+        for bad in [
+            "0",
+            "-1",
+            "1e300",
+            "1e-300",
+            "NaN",
+            "99999999999999999999999",
+            "65GiB",
+            "1023",
+        ] {
+            let error = size_within(bad, "--s", 1024, 64 << 30)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                error,
+                format!("--s {bad}: expected a size from 1KiB to 64GiB, such as 64MiB")
+            );
+        }
+        assert_eq!(count_within("256", "--n", 1, 100_000).unwrap(), 256);
+        for bad in [
+            "0",
+            "-1",
+            "1e300",
+            "1e-300",
+            "NaN",
+            "99999999999999999999999",
+            "100001",
+        ] {
+            assert_eq!(
+                count_within(bad, "--n", 1, 100_000)
+                    .unwrap_err()
+                    .to_string(),
+                format!("--n {bad}: expected a whole number from 1 to 100000")
+            );
+        }
     }
 
     #[test]

@@ -22,10 +22,16 @@ const FLAGS: &[(&[&str], &[&str])] = &[
             "--body-timeout",
             "--forward-timeout",
             "--reply-status",
+            "--header-timeout",
+            "--idle-timeout",
+            "--max-connections",
+            "--max-in-flight",
+            "--max-handler-answer",
         ],
     ),
 ];
 
+// `--shutdown-grace` takes 0 (stop at once); its range is tested in tests/listen.rs.
 const BAD: &[&str] = &[
     "0",
     "-1",

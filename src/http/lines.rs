@@ -6,13 +6,15 @@ use std::io::{self, Write};
 use crate::http::latency;
 use crate::http::wire::{Forwarded, Outcome, one_line};
 use crate::judge::report::Record;
+use crate::output::escape::printable as p;
 use crate::output::render::{Style, counts, issues, mark};
 
-/// Where `listen` listens and what to put in the handler's task field.
+/// Where `listen` listens and the exact URL to put in the handler's task field.
 pub fn listen_banner(
     out: &mut impl Write,
     addr: std::net::SocketAddr,
     path: &str,
+    token: Option<&str>,
     forward_to: Option<&reqwest::Url>,
     style: Style,
 ) -> io::Result<()> {
@@ -21,27 +23,42 @@ pub fn listen_banner(
         "{} listening on http://{addr}{path}",
         style.strong("jerahook:")
     )?;
-    let host = if addr.ip().is_unspecified() {
-        "<this machine's address>".to_string()
-    } else {
-        addr.ip().to_string()
+    let query = token
+        .map(|token| {
+            let encoded: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+            format!("?token={encoded}")
+        })
+        .unwrap_or_default();
+    let ip = addr.ip();
+    let host = match ip {
+        _ if ip.is_unspecified() => "<this machine's address>".to_string(),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
     };
     writeln!(
         out,
-        "  in VCS, set the handler's task (URL) to {host}:{}{path} (reachable from the billing server)",
+        "  in VCS, set the handler's task (URL) to http://{host}:{}{path}{query}",
         addr.port()
     )?;
+    if ip.is_loopback() {
+        writeln!(
+            out,
+            "  only this machine can reach {ip}; to take payloads from the billing server, listen on all interfaces: --addr 0.0.0.0:{}",
+            addr.port()
+        )?;
+    }
     if let Some(url) = forward_to {
         writeln!(out, "  forwarding every payload to {url}")?;
     }
     writeln!(out, "  Ctrl-C stops and prints a summary")
 }
 
-/// One payload `listen` received: time, mark, event, object, reply, and the handler's answer.
+/// One payload `listen` received: local time, mark, event, object, reply, and the handler's
+/// answer.
 pub fn listen_line(
     out: &mut impl Write,
     record: &Record,
-    received: std::time::Duration,
+    clock: &str,
     status: axum::http::StatusCode,
     forwarded: Option<&Forwarded>,
     style: Style,
@@ -49,11 +66,14 @@ pub fn listen_line(
     let mark = mark(record.valid, style);
     let mut line = format!(
         "{} {mark} {}",
-        style.dim(&crate::catalog::datetime::format_clock(received)),
-        style.strong(record.event.as_deref().unwrap_or("(no event id)"))
+        style.dim(clock),
+        style.strong(&p(record.event.as_deref().unwrap_or("(no event id)")))
     );
     if let Some(object_id) = &record.object_id {
-        line.push_str(&format!("  {}", crate::output::inspect::plain(object_id)));
+        line.push_str(&format!(
+            "  {}",
+            p(&crate::output::inspect::plain(object_id))
+        ));
     }
     line.push_str(&format!("  → {}", status.as_u16()));
     if let Some(forwarded) = forwarded {
@@ -66,19 +86,53 @@ pub fn listen_line(
             )),
             (None, None) => "handler ?".into(),
         };
-        line.push_str(&format!("  {answer}  {}", style.dim(&forwarded.body)));
+        line.push_str(&format!("  {answer}  {}", style.dim(&p(&forwarded.body))));
     }
     writeln!(out, "{line}")?;
     issues(out, record, style, "    ")
+}
+
+/// A request `listen` refused, as it came: who, what, the answer and why.
+pub struct Refused<'a> {
+    pub clock: &'a str,
+    pub remote: std::net::SocketAddr,
+    pub method: &'a str,
+    /// The request target with any token value hidden.
+    pub target: &'a str,
+    pub status: u16,
+    pub message: &'a str,
+}
+
+/// One refused request on one line.
+pub fn listen_refused(out: &mut impl Write, refused: &Refused<'_>, style: Style) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} {} {} {} {}  → {}  {}",
+        style.dim(refused.clock),
+        style.bad("refused"),
+        refused.remote,
+        p(refused.method),
+        p(refused.target),
+        style.bad(&refused.status.to_string()),
+        p(refused.message)
+    )
 }
 
 /// What `listen` saw, printed when it stops.
 pub struct ListenSummary<'a> {
     pub by_event: &'a std::collections::BTreeMap<String, usize>,
     pub invalid: usize,
+    /// Payloads answered 422 (`--reject-invalid`).
     pub rejected: usize,
-    pub unauthorized: usize,
+    /// Refused requests by reason, `("unauthorized", 401, count)`, in a stable order.
+    pub refused: &'a [(&'a str, u16, usize)],
     pub forward_failures: usize,
+    /// Payloads answered 500 because the save file could not be written.
+    pub save_failures: usize,
+    /// Connections closed for silence, refused over the cap, cut off at the stop.
+    pub connections: (usize, usize, usize),
+    /// Printed entries (a payload with its errors, a refused request) not shown, of all.
+    pub not_shown: (usize, usize),
     pub p50: Option<std::time::Duration>,
     pub p99: Option<std::time::Duration>,
 }
@@ -90,21 +144,45 @@ pub fn listen_summary(
     style: Style,
 ) -> io::Result<()> {
     let payloads: usize = summary.by_event.values().sum();
-    writeln!(
-        out,
-        "{} {payloads} payload{} received, {} invalid, {} rejected, {} unauthorized, {} forward failure{}",
+    let refused: usize = summary.refused.iter().map(|(_, _, count)| count).sum();
+    let mut line = format!(
+        "{} {payloads} payload{} received, {} invalid, {} rejected, {refused} request{} refused, {} forward failure{}",
         style.strong("jerahook:"),
-        if payloads == 1 { "" } else { "s" },
+        plural(payloads),
         summary.invalid,
         summary.rejected,
-        summary.unauthorized,
+        plural(refused),
         summary.forward_failures,
-        if summary.forward_failures == 1 {
-            ""
-        } else {
-            "s"
-        },
-    )?;
+        plural(summary.forward_failures),
+    );
+    if summary.save_failures > 0 {
+        line.push_str(&style.bad(&format!(", {} not saved", summary.save_failures)));
+    }
+    writeln!(out, "{line}")?;
+    if refused > 0 {
+        let reasons: Vec<String> = summary
+            .refused
+            .iter()
+            .filter(|(_, _, count)| *count > 0)
+            .map(|(reason, status, count)| format!("{count} {reason} ({status})"))
+            .collect();
+        writeln!(out, "  refused: {}", reasons.join(", "))?;
+    }
+    let (timed_out, over_cap, cut_off) = summary.connections;
+    if timed_out + over_cap + cut_off > 0 {
+        writeln!(
+            out,
+            "  connections: {timed_out} closed silent, {over_cap} refused over --max-connections, {cut_off} cut off at the stop"
+        )?;
+    }
+    let (not_shown, entries) = summary.not_shown;
+    if not_shown > 0 {
+        writeln!(
+            out,
+            "  {} of {entries} output entries not shown: standard output was closed or too slow",
+            style.warn(&not_shown.to_string())
+        )?;
+    }
     if let (Some(p50), Some(p99)) = (summary.p50, summary.p99) {
         writeln!(
             out,
@@ -116,17 +194,24 @@ pub fn listen_summary(
     counts(out, summary.by_event)
 }
 
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
 /// One payload `send` handled: mark, event, object, the handler's status, latency and answer.
 pub fn send_line(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Result<()> {
     let record = &outcome.record;
     let mark = mark(record.valid, style);
     let mut line = format!(
         "{mark} {}  {}",
-        style.dim(&format!("{}:{}", record.source, record.line)),
-        style.strong(record.event.as_deref().unwrap_or("(no event id)"))
+        style.dim(&format!("{}:{}", p(&record.source), record.line)),
+        style.strong(&p(record.event.as_deref().unwrap_or("(no event id)")))
     );
     if let Some(object_id) = &record.object_id {
-        line.push_str(&format!("  {}", crate::output::inspect::plain(object_id)));
+        line.push_str(&format!(
+            "  {}",
+            p(&crate::output::inspect::plain(object_id))
+        ));
     }
     let latency = outcome
         .latency_ms
@@ -136,7 +221,8 @@ pub fn send_line(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::R
         outcome.response.as_deref().unwrap_or_default(),
         ANSWER_WIDTH,
     );
-    let response = response.as_str();
+    let response = p(&response);
+    let response = response.as_ref();
     match (outcome.sent, outcome.status, &outcome.error) {
         (false, _, _) => line.push_str(&format!("  {}", style.warn("not sent"))),
         (true, Some(status), _) if (200..300).contains(&status) => {

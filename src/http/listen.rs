@@ -2,37 +2,54 @@
 //! with the same code as `validate`, printed, optionally saved and forwarded to the real
 //! handler, and answered.
 //!
-//! [`decide`] is the pure core (request in, decision out, no sockets); [`serve`] is the HTTP
-//! adapter around it: axum on tokio, reqwest for forwarding.
+//! [`admit`] (before the body) and [`decide`] (after it) are the pure core: request in,
+//! decision out, no sockets. [`serve`] is the adapter around them: `server` for connections,
+//! `forward` for the real handler, `capture` for the save file, `printer` for output that can
+//! never hold up a reply.
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::File;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::body::Bytes;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
 use serde::Serialize;
 use serde_json::{Value, json};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::catalog::{self, Event};
 use crate::cli::Format;
+use crate::http::capture::Capture;
+use crate::http::clock::{self, Stamp};
+use crate::http::forward::{self, Forwarder};
 use crate::http::latency::Latencies;
 use crate::http::lines;
-use crate::http::wire::{Forwarded, body_start, error_chain, install_crypto};
+use crate::http::printer::{self, Printer};
+use crate::http::server::{self, Limits, Signals, Tally};
+use crate::http::wire::{Forwarded, install_crypto};
 use crate::input::reader::{Piece, Position};
 use crate::judge::codes::Code;
 use crate::judge::report::Record;
 use crate::judge::schemas::SchemaSet;
 use crate::judge::validate::{self, Options};
 use crate::output::render::{self, Style};
+
+/// A refused body is read and discarded up to this many bytes, so that a client that sends
+/// the whole body before reading the answer still gets the answer; beyond it the connection is
+/// closed.
+pub const DRAIN_LIMIT: usize = 64 << 20;
+
+/// How long output gets at the stop to catch up before the rest is counted as not shown.
+const OUTPUT_WAIT: Duration = Duration::from_secs(2);
 
 /// How `listen` behaves, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -43,50 +60,145 @@ pub struct Settings {
     pub path: Option<String>,
     /// Print records as text or JSON lines.
     pub format: Format,
+    /// Print only invalid payloads and refused requests.
+    pub quiet: bool,
     /// Print and forward only these events (all when empty).
     pub events: Vec<&'static Event>,
-    /// Answer every payload with this status instead of 200.
+    /// Answer every payload with this status (200-599) instead of 200.
     pub reply_status: Option<StatusCode>,
     /// Answer payloads that fail their schema with 422.
     pub reject_invalid: bool,
     /// Larger bodies get 413.
     pub max_body: usize,
+    /// Bodies being received or handled may hold this many bytes together; beyond it, 503.
+    pub max_in_flight: usize,
     /// A body not received within this time gets 408.
     pub body_timeout: Duration,
     /// Requests must carry this token (`?token=` or `Authorization: Bearer`).
     pub token: Option<String>,
-    /// Append every payload answered 2xx to this file, one compact line each.
+    /// Append every payload answered 2xx to this file, one line each.
     pub save: Option<PathBuf>,
     /// Sync the save file to disk after every line.
     pub fsync: bool,
     /// Forward every (selected) payload to this handler.
     pub forward_to: Option<reqwest::Url>,
+    /// A handler slower than this gives 504.
     pub forward_timeout: Duration,
+    /// A handler answer larger than this is not passed on: 502.
+    pub max_answer: usize,
+    /// Connection timeouts, the connection cap and the grace period at the stop.
+    pub limits: Limits,
     /// Validation options, as for `validate`.
     pub options: Options,
     pub style: Style,
 }
 
-/// What to do with one request, before any forwarding.
-#[derive(Debug)]
-pub enum Decision {
+/// Why a request was refused. Each has its status, a name for JSON lines and a label for the
+/// summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    NotJson,
+    BodyBroken,
+    Unauthorized,
+    NotFound,
+    Method,
+    Timeout,
+    TooLarge,
+    Busy,
+    Loop,
+}
+
+impl Reason {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Reason::NotJson | Reason::BodyBroken => StatusCode::BAD_REQUEST,
+            Reason::Unauthorized => StatusCode::UNAUTHORIZED,
+            Reason::NotFound => StatusCode::NOT_FOUND,
+            Reason::Method => StatusCode::METHOD_NOT_ALLOWED,
+            Reason::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Reason::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Reason::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Reason::Loop => StatusCode::LOOP_DETECTED,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Reason::NotJson => "not JSON",
+            Reason::BodyBroken => "body cut off",
+            Reason::Unauthorized => "unauthorized",
+            Reason::NotFound => "wrong path",
+            Reason::Method => "wrong method",
+            Reason::Timeout => "body timeout",
+            Reason::TooLarge => "too large",
+            Reason::Busy => "busy",
+            Reason::Loop => "forwarding loop",
+        }
+    }
+}
+
+/// What to do with a request, from its head alone.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Admission {
     /// `GET /`: a short status.
     Status,
-    NotFound,
-    MethodNotAllowed,
+    /// Refused, with the reason and a sentence for the client.
+    Refuse(Reason, String),
+    /// A payload may follow: read the body.
+    Read,
+}
+
+/// What an admitted body is.
+#[derive(Debug)]
+pub enum Decision {
     /// The body is not one JSON document.
     NotJson(String),
     /// A payload, judged.
     Payload {
         record: Box<Record>,
-        payload: Value,
         /// Printed and forwarded (`--events`).
         selected: bool,
     },
 }
 
-/// Whether a request may be served: it carries the `--token`, if one is set. Asked before
-/// the body is read, so strangers get nothing for free.
+/// Decides from the request's head whether to read its body. Pure. The token is checked
+/// first, so strangers learn nothing; `instance` is this listener's id for loop detection.
+pub fn admit(
+    settings: &Settings,
+    instance: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Admission {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    if !authorized(settings, uri, authorization) {
+        return Admission::Refuse(Reason::Unauthorized, "missing or wrong token".into());
+    }
+    if forward::is_loop(headers, instance) {
+        return Admission::Refuse(
+            Reason::Loop,
+            "this listener forwarded this request itself: --forward-to leads back to it".into(),
+        );
+    }
+    if method == Method::GET && uri.path() == "/" {
+        return Admission::Status;
+    }
+    if let Some(path) = settings.path.as_deref().filter(|path| *path != uri.path()) {
+        return Admission::Refuse(Reason::NotFound, format!("payloads go to {path}"));
+    }
+    if method != Method::POST {
+        return Admission::Refuse(Reason::Method, "VCS posts payloads: use POST".into());
+    }
+    if declared_length(headers).is_some_and(|length| length > settings.max_body as u64) {
+        return Admission::Refuse(Reason::TooLarge, too_large(settings.max_body));
+    }
+    Admission::Read
+}
+
+/// Whether a request may be served: it carries the `--token`, if one is set.
 pub fn authorized(settings: &Settings, uri: &Uri, authorization: Option<&str>) -> bool {
     settings
         .token
@@ -94,35 +206,20 @@ pub fn authorized(settings: &Settings, uri: &Uri, authorization: Option<&str>) -
         .is_none_or(|token| carries_token(uri, authorization, token))
 }
 
-/// Decides what an authorized request is. Pure: the body has been read, nothing is sent or
-/// written.
+/// Judges an admitted body. Pure: nothing is sent or written.
 pub fn decide(
     settings: &Settings,
     schemas: &SchemaSet,
-    method: &Method,
     uri: &Uri,
     body: &[u8],
     index: usize,
 ) -> Result<Decision> {
-    if method == Method::GET && uri.path() == "/" {
-        return Ok(Decision::Status);
-    }
-    if settings
-        .path
-        .as_deref()
-        .is_some_and(|path| path != uri.path())
-    {
-        return Ok(Decision::NotFound);
-    }
-    if method != Method::POST {
-        return Ok(Decision::MethodNotAllowed);
-    }
     let piece = Piece::Value {
         start: Position { line: 1, column: 1 },
         bytes: body.to_vec(),
     };
     let (record, payload) = validate::judge(piece, uri.path(), index, schemas, settings.options)?;
-    let Some(payload) = payload else {
+    if payload.is_none() {
         let message = record
             .errors
             .first()
@@ -132,24 +229,25 @@ pub fn decide(
                 |error| error.message.clone(),
             );
         return Ok(Decision::NotJson(message));
-    };
+    }
     let selected = catalog::selects(&settings.events, record.event.as_deref());
     Ok(Decision::Payload {
         record: Box::new(record),
-        payload,
         selected,
     })
 }
 
-/// `?token=SECRET` or `Authorization: Bearer SECRET`, compared in constant time.
+/// `?token=SECRET` or `Authorization: Bearer SECRET` (the scheme in any case, as RFC 9110
+/// says), compared in constant time.
 fn carries_token(uri: &Uri, authorization: Option<&str>, token: &str) -> bool {
     let from_query = uri.query().is_some_and(|query| {
         url::form_urlencoded::parse(query.as_bytes())
             .any(|(key, value)| key == "token" && same(value.as_bytes(), token.as_bytes()))
     });
     let from_header = authorization
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|given| same(given.trim().as_bytes(), token.as_bytes()));
+        .and_then(|value| value.trim_start().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .is_some_and(|(_, given)| same(given.trim().as_bytes(), token.as_bytes()));
     from_query | from_header
 }
 
@@ -162,14 +260,48 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
+/// The request target as it may be printed: the value of any `token` parameter hidden.
+pub fn shown_target(uri: &Uri) -> String {
+    let Some(query) = uri.query() else {
+        return uri.path().to_string();
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|part| {
+            let key = part.split('=').next().unwrap_or_default();
+            let is_token = url::form_urlencoded::parse(key.as_bytes())
+                .next()
+                .is_some_and(|(name, _)| name == "token");
+            if is_token {
+                format!("{key}=***")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect();
+    format!("{}?{}", uri.path(), parts.join("&"))
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse().ok())
+}
+
+fn too_large(limit: usize) -> String {
+    format!("the body is larger than --max-body ({limit} bytes)")
+}
+
 /// Counts for the summary at the end.
 #[derive(Debug, Default)]
 struct Stats {
     by_event: BTreeMap<String, usize>,
     invalid: usize,
     rejected: usize,
-    unauthorized: usize,
+    refused: BTreeMap<Reason, usize>,
     forward_failures: usize,
+    save_failures: usize,
     latencies: Latencies,
 }
 
@@ -177,11 +309,18 @@ struct Stats {
 struct Server {
     settings: Settings,
     schemas: SchemaSet,
-    client: reqwest::Client,
-    save: Option<Mutex<File>>,
+    /// This run's id in the forwarding header.
+    instance: String,
+    forwarder: Option<Forwarder>,
+    capture: Option<Arc<Mutex<Capture<File>>>>,
+    /// Bytes of bodies in flight, one permit per byte.
+    budget: Arc<Semaphore>,
     stats: Mutex<Stats>,
-    received: AtomicUsize,
+    /// Payloads so far: the next one's index.
+    payloads: AtomicUsize,
     started: Instant,
+    out: Printer,
+    err: Printer,
 }
 
 /// The JSON line `--format json` prints per payload.
@@ -189,11 +328,23 @@ struct Server {
 struct JsonLine<'a> {
     #[serde(flatten)]
     record: &'a Record,
-    received_at: String,
+    received_at: &'a str,
     remote_addr: String,
     path: &'a str,
     reply_status: u16,
     forward: Option<&'a Forwarded>,
+}
+
+/// The JSON line `--format json` prints per refused request.
+#[derive(Serialize)]
+struct RefusedLine<'a> {
+    received_at: &'a str,
+    remote_addr: String,
+    method: &'a str,
+    path: &'a str,
+    reply_status: u16,
+    refused: Reason,
+    reason: &'a str,
 }
 
 /// Binds, prints where to point the handler, serves until Ctrl-C (or SIGTERM), then prints the
@@ -202,30 +353,37 @@ pub fn serve(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
     install_crypto();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Save-file writes queue on one lock anyway: a few threads are enough, and each idle
+        // one would keep its own memory.
+        .max_blocking_threads(4)
         .build()
         .context("starting the HTTP runtime")?;
-    runtime.block_on(run(settings, schemas, err_style))
+    let result = runtime.block_on(run(settings, schemas, err_style));
+    // A blocking task still running (a stuck disk) must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
 }
 
 async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result<()> {
+    let mut signals = Signals::new()?;
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("{}: cannot listen there", settings.addr))?;
     let bound = listener.local_addr()?;
-    let save = match &settings.save {
-        Some(path) => Some(Mutex::new(
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .with_context(|| format!("{}", path.display()))?,
-        )),
+    let capture = match &settings.save {
+        Some(path) => Some(Arc::new(Mutex::new(Capture::open(path, settings.fsync)?))),
         None => None,
     };
-    let client = reqwest::Client::builder()
-        .timeout(settings.forward_timeout)
-        .build()
-        .context("building the forwarding client")?;
+    let instance = instance_id(bound);
+    let forwarder = match &settings.forward_to {
+        Some(url) => Some(Forwarder::new(
+            url.clone(),
+            settings.forward_timeout,
+            settings.max_answer,
+            instance.clone(),
+        )?),
+        None => None,
+    };
     let path = settings.path.clone().unwrap_or_else(|| "/".into());
     {
         let mut err = std::io::stderr().lock();
@@ -233,87 +391,90 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
             &mut err,
             bound,
             &path,
+            settings.token.as_deref(),
             settings.forward_to.as_ref(),
             err_style,
         )?;
     }
+    let limits = settings.limits;
     let server = Arc::new(Server {
+        budget: Arc::new(Semaphore::new(settings.max_in_flight)),
         settings,
         schemas,
-        client,
-        save,
+        instance,
+        forwarder,
+        capture: capture.clone(),
         stats: Mutex::new(Stats::default()),
-        received: AtomicUsize::new(0),
+        payloads: AtomicUsize::new(0),
         started: Instant::now(),
+        out: Printer::start(std::io::stdout(), printer::QUEUE),
+        err: Printer::start(std::io::stderr(), printer::QUEUE),
     });
-    let app = axum::Router::new()
-        .fallback(handle)
-        .with_state(Arc::clone(&server));
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await
-    .context("serving")?;
-    if let Some(save) = &server.save {
-        let file = save
-            .lock()
-            .map_err(|_| anyhow::anyhow!("save file lock poisoned"))?;
-        file.sync_all().context("syncing the save file")?;
-    }
-    let stats = server
-        .stats
-        .lock()
-        .map_err(|_| anyhow::anyhow!("stats lock poisoned"))?;
-    let mut err = std::io::stderr().lock();
-    lines::listen_summary(
-        &mut err,
-        &lines::ListenSummary {
-            by_event: &stats.by_event,
-            invalid: stats.invalid,
-            rejected: stats.rejected,
-            unauthorized: stats.unauthorized,
-            forward_failures: stats.forward_failures,
-            p50: stats.latencies.percentile(50.0),
-            p99: stats.latencies.percentile(99.0),
-        },
-        err_style,
-    )?;
-    Ok(())
-}
-
-async fn shutdown() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
+    let tally = Arc::new(Tally::default());
+    let handler = {
+        let server = Arc::clone(&server);
+        move |request, remote| handle(Arc::clone(&server), request, remote)
+    };
+    server::serve(listener, limits, handler, &mut signals, Arc::clone(&tally)).await;
+    let synced = match &capture {
+        Some(capture) => lock(capture)?.sync().context("syncing the save file"),
+        None => Ok(()),
+    };
+    let not_shown = server.out.finish(OUTPUT_WAIT);
+    let (entries, _) = server.out.counts();
+    let mut summary = Vec::new();
     {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
+        let stats = lock(&server.stats)?;
+        let refused: Vec<(&str, u16, usize)> = stats
+            .refused
+            .iter()
+            .map(|(reason, count)| (reason.label(), reason.status().as_u16(), *count))
+            .collect();
+        lines::listen_summary(
+            &mut summary,
+            &lines::ListenSummary {
+                by_event: &stats.by_event,
+                invalid: stats.invalid,
+                rejected: stats.rejected,
+                refused: &refused,
+                forward_failures: stats.forward_failures,
+                save_failures: stats.save_failures,
+                connections: (
+                    tally.timed_out.load(Ordering::Relaxed),
+                    tally.refused.load(Ordering::Relaxed),
+                    tally.cut_off.load(Ordering::Relaxed),
+                ),
+                not_shown: (not_shown, entries),
+                p50: stats.latencies.percentile(50.0),
+                p99: stats.latencies.percentile(99.0),
+            },
+            err_style,
+        )?;
     }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
+    server.err.print(summary);
+    server.err.finish(OUTPUT_WAIT);
+    synced
 }
 
-async fn handle(
-    State(server): State<Arc<Server>>,
-    ConnectInfo(remote): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    match handle_request(&server, remote, &method, &uri, &headers, body).await {
+/// An id for this run, different from any other listener's: the forwarding header carries it.
+fn instance_id(bound: SocketAddr) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is seeded randomly per process.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.write_u16(bound.port());
+    format!("{:016x}", hasher.finish())
+}
+
+async fn handle(server: Arc<Server>, request: Request<Incoming>, remote: SocketAddr) -> Response {
+    let received = clock::now();
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    match respond(&server, &parts, body, remote, &received, started).await {
         Ok(response) => response,
         Err(error) => {
             let message = format!("{error:#}");
-            let _ = print_error(&server, &message);
+            print_error(&server, &message);
             reply_json(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &json!({ "error": message }),
@@ -322,126 +483,107 @@ async fn handle(
     }
 }
 
-async fn handle_request(
-    server: &Server,
+/// The request as it came, for refusal lines.
+struct Seen<'a> {
+    parts: &'a Parts,
     remote: SocketAddr,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: Body,
+    received: &'a Stamp,
+}
+
+async fn respond(
+    server: &Server,
+    parts: &Parts,
+    mut body: Incoming,
+    remote: SocketAddr,
+    received: &Stamp,
+    started: Instant,
 ) -> Result<Response> {
     let settings = &server.settings;
-    let started = Instant::now();
-    let received_at = SystemTime::now();
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<usize>().ok());
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    if !authorized(settings, uri, authorization) {
-        lock(&server.stats)?.unauthorized += 1;
-        return Ok(reply_json(
-            StatusCode::UNAUTHORIZED,
-            &json!({ "error": "missing or wrong token" }),
-        ));
-    }
-    if declared.is_some_and(|length| length > settings.max_body) {
-        lock(&server.stats)?.rejected += 1;
-        return Ok(too_large(settings.max_body));
-    }
-    let body = match tokio::time::timeout(
-        settings.body_timeout,
-        axum::body::to_bytes(body, settings.max_body),
-    )
-    .await
-    {
-        Err(_) => {
-            return Ok(reply_json(
-                StatusCode::REQUEST_TIMEOUT,
-                &json!({ "error": "the request body did not arrive in time" }),
-            ));
-        }
-        Ok(Err(error)) if is_length_limit(&error) => {
-            lock(&server.stats)?.rejected += 1;
-            return Ok(too_large(settings.max_body));
-        }
-        Ok(Err(error)) => {
-            return Ok(reply_json(
-                StatusCode::BAD_REQUEST,
-                &json!({ "error": format!("reading the body: {error}") }),
-            ));
-        }
-        Ok(Ok(body)) => body,
+    let seen = Seen {
+        parts,
+        remote,
+        received,
     };
-    let index = server.received.load(Ordering::Relaxed);
-    let decision = decide(settings, &server.schemas, method, uri, &body, index)?;
-    let (record, payload, selected) = match decision {
-        Decision::Status => return Ok(status_page(server)),
-        Decision::NotFound => {
-            return Ok(reply_json(
-                StatusCode::NOT_FOUND,
-                &json!({ "error": format!("payloads go to {}", settings.path.as_deref().unwrap_or("/")) }),
-            ));
+    let declared = declared_length(&parts.headers);
+    match admit(
+        settings,
+        &server.instance,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+    ) {
+        Admission::Status => return Ok(status_page(server)),
+        Admission::Refuse(reason, message) => {
+            let drained = declared.is_none_or(|length| length <= DRAIN_LIMIT as u64)
+                && discard(&mut body, &parts.headers, settings.body_timeout).await;
+            return Ok(refuse(server, &seen, reason, &message, drained));
         }
-        Decision::MethodNotAllowed => {
-            let mut response = reply_json(
-                StatusCode::METHOD_NOT_ALLOWED,
-                &json!({ "error": "VCS posts payloads: use POST" }),
-            );
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST, GET"));
-            return Ok(response);
+        Admission::Read => {}
+    }
+    let (bytes, _in_flight) = match receive(server, body, &parts.headers, declared).await {
+        Received::Body(bytes, permit) => (bytes, permit),
+        Received::Refused(reason, message, drained) => {
+            return Ok(refuse(server, &seen, reason, &message, drained));
         }
+    };
+    let (mut record, selected) = match decide(settings, &server.schemas, &parts.uri, &bytes, 0)? {
         Decision::NotJson(message) => {
-            lock(&server.stats)?.rejected += 1;
-            return Ok(reply_json(
-                StatusCode::BAD_REQUEST,
-                &json!({ "error": message }),
-            ));
+            return Ok(refuse(server, &seen, Reason::NotJson, &message, true));
         }
-        Decision::Payload {
-            record,
-            payload,
-            selected,
-        } => (record, payload, selected),
+        Decision::Payload { record, selected } => (record, selected),
     };
-    server.received.fetch_add(1, Ordering::Relaxed);
+    record.index = server.payloads.fetch_add(1, Ordering::Relaxed);
     let mut forwarded = None;
-    let response = if settings.reject_invalid && !record.valid {
+    let mut response = if settings.reject_invalid && !record.valid {
         reply_json(
             StatusCode::UNPROCESSABLE_ENTITY,
             &json!({ "errors": record.errors }),
         )
-    } else if let (Some(url), true) = (&settings.forward_to, selected) {
-        let (response, outcome) = forward(&server.client, url, method, headers, body.clone()).await;
+    } else if let (Some(forwarder), true) = (&server.forwarder, selected) {
+        let (response, outcome) = forwarder
+            .forward(&parts.method, &parts.headers, bytes.clone())
+            .await;
         forwarded = Some(outcome);
         response
     } else {
         let status = settings.reply_status.unwrap_or(StatusCode::OK);
         // An echo of the payload, as the vendor's example handler answers.
-        let mut response = (status, body.clone()).into_response();
+        let mut response = (status, bytes.clone()).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
         response
     };
-    let status = response.status();
-    // Saved before the reply leaves: an acknowledged payload is on disk even if we are killed.
-    if status.is_success() {
-        if let Some(save) = &server.save {
-            let mut line = serde_json::to_vec(&payload)?;
-            line.push(b'\n');
-            let mut file = lock(save)?;
-            file.write_all(&line).context("writing the save file")?;
-            if settings.fsync {
-                file.sync_data().context("syncing the save file")?;
+    // Saved before the reply leaves: an acknowledged payload is on disk even if we are killed,
+    // and the file's order is the order of the acknowledgements.
+    let mut save_failed = false;
+    if response.status().is_success() {
+        if let Some(capture) = &server.capture {
+            let written = if settings.fsync {
+                // A sync takes milliseconds: off the threads that serve requests.
+                let capture = Arc::clone(capture);
+                let body = bytes.clone();
+                tokio::task::spawn_blocking(move || save(&capture, &body))
+                    .await
+                    .context("writing the save file")
+                    .and_then(|written| written)
+            } else {
+                // An append to the page cache takes microseconds.
+                save(capture, &bytes)
+            };
+            if let Err(error) = written {
+                save_failed = true;
+                let message = format!("the payload could not be saved: {error:#}");
+                print_error(server, &message);
+                response = reply_json(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &json!({ "error": message }),
+                );
             }
         }
     }
+    let status = response.status();
     {
         let mut stats = lock(&server.stats)?;
         let event = record
@@ -451,6 +593,7 @@ async fn handle_request(
         *stats.by_event.entry(event).or_default() += 1;
         stats.invalid += usize::from(!record.valid);
         stats.rejected += usize::from(status == StatusCode::UNPROCESSABLE_ENTITY);
+        stats.save_failures += usize::from(save_failed);
         if let Some(outcome) = &forwarded {
             stats.forward_failures += usize::from(outcome.error.is_some());
         }
@@ -460,9 +603,9 @@ async fn handle_request(
         print_payload(
             server,
             &record,
-            received_at,
+            received,
             remote,
-            uri.path(),
+            parts.uri.path(),
             status,
             forwarded.as_ref(),
         )?;
@@ -470,108 +613,204 @@ async fn handle_request(
     Ok(response)
 }
 
-/// Hop-by-hop headers, which belong to one connection and are not forwarded.
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-    "content-length",
-];
+/// Appends one payload to the save file.
+fn save(capture: &Mutex<Capture<File>>, body: &[u8]) -> Result<()> {
+    lock(capture)?.append(body).context("writing the save file")
+}
 
-/// Sends the body as received to the real handler; its answer goes back to VCS.
-async fn forward(
-    client: &reqwest::Client,
-    url: &reqwest::Url,
-    method: &Method,
+/// A body, or why it was refused (and whether it was read to its end).
+enum Received {
+    Body(Bytes, Option<OwnedSemaphorePermit>),
+    Refused(Reason, String, bool),
+}
+
+/// Reads the body within `--body-timeout` and `--max-body`, holding its bytes against the
+/// budget for bodies in flight.
+async fn receive(
+    server: &Server,
+    mut body: Incoming,
     headers: &HeaderMap,
-    body: Bytes,
-) -> (Response, Forwarded) {
-    let mut outgoing = HeaderMap::new();
-    for (name, value) in headers {
-        if !HOP_BY_HOP.contains(&name.as_str()) {
-            outgoing.append(name.clone(), value.clone());
-        }
-    }
-    let started = Instant::now();
-    let result = client
-        .request(method.clone(), url.clone())
-        .headers(outgoing)
-        .body(body)
-        .send()
-        .await;
-    let answered = match result {
-        Ok(response) => {
-            let status = response.status();
-            let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
-            response
-                .bytes()
-                .await
-                .map(|bytes| (status, content_type, bytes))
-        }
-        Err(error) => Err(error),
+    declared: Option<u64>,
+) -> Received {
+    let settings = &server.settings;
+    let deadline = tokio::time::Instant::now() + settings.body_timeout;
+    let busy = || {
+        format!(
+            "bodies in flight are at --max-in-flight ({} bytes); retry shortly",
+            settings.max_in_flight
+        )
     };
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    match answered {
-        Ok((status, content_type, bytes)) => {
-            let mut response = (status, bytes.clone()).into_response();
-            if let Some(content_type) = content_type {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_TYPE, content_type);
+    let mut permit = None;
+    if let Some(length) = declared {
+        match reserve(&server.budget, length) {
+            Some(reserved) => permit = Some(reserved),
+            None => {
+                let drained = discard(&mut body, headers, settings.body_timeout).await;
+                return Received::Refused(Reason::Busy, busy(), drained);
             }
-            let outcome = Forwarded {
-                status: Some(status.as_u16()),
-                latency_ms,
-                body: body_start(&bytes),
-                error: None,
-            };
-            (response, outcome)
-        }
-        Err(error) => {
-            let (status, kind) = if error.is_timeout() {
-                (StatusCode::GATEWAY_TIMEOUT, "timeout")
-            } else {
-                (StatusCode::BAD_GATEWAY, "unreachable")
-            };
-            let message = format!("handler {kind}: {}", error_chain(&error));
-            let outcome = Forwarded {
-                status: None,
-                latency_ms,
-                body: message.clone(),
-                error: Some(kind.into()),
-            };
-            (reply_json(status, &json!({ "error": message })), outcome)
         }
     }
+    let capacity = declared.map_or(0, |length| length as usize);
+    let mut bytes = Vec::with_capacity(capacity);
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                return Received::Refused(
+                    Reason::Timeout,
+                    "the request body did not arrive within --body-timeout".into(),
+                    false,
+                );
+            }
+            Ok(None) => break,
+            Ok(Some(Err(error))) => {
+                return Received::Refused(
+                    Reason::BodyBroken,
+                    format!("reading the body: {error}"),
+                    false,
+                );
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if bytes.len() + data.len() > settings.max_body {
+            let drained = drain(&mut body, settings.body_timeout).await;
+            return Received::Refused(Reason::TooLarge, too_large(settings.max_body), drained);
+        }
+        if declared.is_none() {
+            match reserve(&server.budget, data.len() as u64) {
+                Some(more) => match &mut permit {
+                    Some(held) => held.merge(more),
+                    None => permit = Some(more),
+                },
+                None => {
+                    let drained = drain(&mut body, settings.body_timeout).await;
+                    return Received::Refused(Reason::Busy, busy(), drained);
+                }
+            }
+        }
+        bytes.extend_from_slice(&data);
+    }
+    Received::Body(Bytes::from(bytes), permit)
+}
+
+/// Takes `bytes` from the budget for bodies in flight, or `None` when they are not there.
+fn reserve(budget: &Arc<Semaphore>, bytes: u64) -> Option<OwnedSemaphorePermit> {
+    let bytes = u32::try_from(bytes).ok()?;
+    Arc::clone(budget).try_acquire_many_owned(bytes).ok()
+}
+
+/// Discards a refused body, unless the client waits for `100 Continue` before sending it
+/// (then there is nothing to discard, and the connection closes after the answer).
+async fn discard(body: &mut Incoming, headers: &HeaderMap, timeout: Duration) -> bool {
+    !headers.contains_key(header::EXPECT) && drain(body, timeout).await
+}
+
+/// Reads and discards the rest of a refused body (up to [`DRAIN_LIMIT`], within `timeout`),
+/// so the client, which may send it all before reading, sees the answer. True when the body
+/// was read to its end and the connection can go on.
+async fn drain(body: &mut Incoming, timeout: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut left = DRAIN_LIMIT;
+    loop {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(None) => return true,
+            Ok(Some(Ok(frame))) => {
+                let size = frame.data_ref().map_or(0, Bytes::len);
+                if size > left {
+                    return false;
+                }
+                left -= size;
+            }
+            Ok(Some(Err(_))) | Err(_) => return false,
+        }
+    }
+}
+
+/// Counts and prints a refused request and builds its answer.
+fn refuse(
+    server: &Server,
+    seen: &Seen<'_>,
+    reason: Reason,
+    message: &str,
+    drained: bool,
+) -> Response {
+    if let Ok(mut stats) = server.stats.lock() {
+        *stats.refused.entry(reason).or_default() += 1;
+    }
+    let status = reason.status();
+    let target = shown_target(&seen.parts.uri);
+    let mut line = Vec::new();
+    let printed = match server.settings.format {
+        Format::Json => serde_json::to_writer(
+            &mut line,
+            &RefusedLine {
+                received_at: &seen.received.rfc3339,
+                remote_addr: seen.remote.to_string(),
+                method: seen.parts.method.as_str(),
+                path: &target,
+                reply_status: status.as_u16(),
+                refused: reason,
+                reason: message,
+            },
+        )
+        .map_err(std::io::Error::from)
+        .map(|()| line.push(b'\n')),
+        Format::Text => lines::listen_refused(
+            &mut line,
+            &lines::Refused {
+                clock: &seen.received.clock,
+                remote: seen.remote,
+                method: seen.parts.method.as_str(),
+                target: &target,
+                status: status.as_u16(),
+                message,
+            },
+            server.settings.style,
+        ),
+    };
+    if printed.is_ok() {
+        server.out.print(line);
+    }
+    let mut response = reply_json(status, &json!({ "error": message }));
+    let headers = response.headers_mut();
+    match reason {
+        Reason::Busy => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        Reason::Method => {
+            headers.insert(header::ALLOW, HeaderValue::from_static("POST, GET"));
+        }
+        _ => {}
+    }
+    if !drained {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 fn print_payload(
     server: &Server,
     record: &Record,
-    received_at: SystemTime,
+    received: &Stamp,
     remote: SocketAddr,
     path: &str,
     status: StatusCode,
     forwarded: Option<&Forwarded>,
 ) -> Result<()> {
     let settings = &server.settings;
+    if settings.quiet && record.valid {
+        return Ok(());
+    }
     let mut line = Vec::new();
-    let unix = received_at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
     match settings.format {
         Format::Json => {
             serde_json::to_writer(
                 &mut line,
                 &JsonLine {
                     record,
-                    received_at: crate::catalog::datetime::format_rfc3339(unix),
+                    received_at: &received.rfc3339,
                     remote_addr: remote.to_string(),
                     path,
                     reply_status: status.as_u16(),
@@ -580,23 +819,24 @@ fn print_payload(
             )?;
             line.push(b'\n');
         }
-        Format::Text => {
-            lines::listen_line(&mut line, record, unix, status, forwarded, settings.style)?
-        }
+        Format::Text => lines::listen_line(
+            &mut line,
+            record,
+            &received.clock,
+            status,
+            forwarded,
+            settings.style,
+        )?,
     }
-    let mut out = std::io::stdout().lock();
-    out.write_all(&line)?;
-    out.flush()?;
+    server.out.print(line);
     Ok(())
 }
 
-fn print_error(server: &Server, message: &str) -> std::io::Result<()> {
-    let _ = server;
-    render::error(
-        &mut std::io::stderr().lock(),
-        message,
-        Style { color: false },
-    )
+fn print_error(server: &Server, message: &str) {
+    let mut line = Vec::new();
+    if render::error(&mut line, message, Style { color: false }).is_ok() {
+        server.err.print(line);
+    }
 }
 
 fn status_page(server: &Server) -> Response {
@@ -606,6 +846,7 @@ fn status_page(server: &Server) -> Response {
             "uptime_seconds": server.started.elapsed().as_secs(),
             "payloads": stats.by_event.values().sum::<usize>(),
             "invalid": stats.invalid,
+            "refused": stats.refused.values().sum::<usize>(),
             "by_event": stats.by_event,
         })
     });
@@ -613,24 +854,6 @@ fn status_page(server: &Server) -> Response {
         StatusCode::OK,
         &stats.unwrap_or_else(|_| json!({ "status": "listening" })),
     )
-}
-
-fn too_large(limit: usize) -> Response {
-    reply_json(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        &json!({ "error": format!("the body is larger than --max-body ({limit} bytes)") }),
-    )
-}
-
-fn is_length_limit(error: &axum::Error) -> bool {
-    let mut source: Option<&dyn std::error::Error> = Some(error);
-    while let Some(cause) = source {
-        if cause.to_string().contains("length limit exceeded") {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
 }
 
 fn reply_json(status: StatusCode, body: &Value) -> Response {
@@ -657,41 +880,63 @@ mod tests {
             addr: "127.0.0.1:0".parse().unwrap(),
             path: None,
             format: Format::Text,
+            quiet: false,
             events: vec![],
             reply_status: None,
             reject_invalid: false,
             max_body: 1024,
+            max_in_flight: 4096,
             body_timeout: Duration::from_secs(1),
             token: None,
             save: None,
             fsync: false,
             forward_to: None,
             forward_timeout: Duration::from_secs(1),
+            max_answer: 1024,
+            limits: Limits {
+                header_timeout: Duration::from_secs(1),
+                idle_timeout: Duration::from_secs(1),
+                max_connections: 8,
+                grace: Duration::from_secs(1),
+            },
             options: Options::default(),
             style: Style { color: false },
         }
     }
 
-    fn decision(settings: &Settings, method: Method, uri: &str, body: &str) -> Decision {
+    fn admission(
+        settings: &Settings,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+    ) -> Admission {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        admit(settings, "me", &method, &uri.parse().unwrap(), &map)
+    }
+
+    fn refused(admission: Admission) -> Reason {
+        match admission {
+            Admission::Refuse(reason, _) => reason,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn decision(settings: &Settings, uri: &str, body: &str) -> Decision {
         let uri: Uri = uri.parse().unwrap();
-        decide(
-            settings,
-            &SchemaSet::built_in(),
-            &method,
-            &uri,
-            body.as_bytes(),
-            0,
-        )
-        .unwrap()
+        decide(settings, &SchemaSet::built_in(), &uri, body.as_bytes(), 0).unwrap()
     }
 
     #[test]
     fn a_payload_is_judged_like_validate_does() {
         let sample = crate::catalog::find("clients.create").unwrap().example;
-        match decision(&settings(), Method::POST, "/hook", sample) {
-            Decision::Payload {
-                record, selected, ..
-            } => {
+        match decision(&settings(), "/hook", sample) {
+            Decision::Payload { record, selected } => {
                 assert!(record.valid);
                 assert!(selected);
                 assert_eq!(record.source, "/hook");
@@ -701,41 +946,80 @@ mod tests {
     }
 
     #[test]
-    fn not_json_methods_paths_and_status() {
+    fn not_json_is_refused_after_the_body() {
         assert!(matches!(
-            decision(&settings(), Method::POST, "/", "{\"a\": "),
+            decision(&settings(), "/", "{\"a\": "),
             Decision::NotJson(message) if message.starts_with("invalid JSON")
         ));
         assert!(matches!(
-            decision(&settings(), Method::POST, "/", "{} {}"),
+            decision(&settings(), "/", "{} {}"),
             Decision::NotJson(_)
-        ));
-        assert!(matches!(
-            decision(&settings(), Method::PUT, "/", "{}"),
-            Decision::MethodNotAllowed
-        ));
-        assert!(matches!(
-            decision(&settings(), Method::GET, "/", ""),
-            Decision::Status
-        ));
-        let only = Settings {
-            path: Some("/vcs".into()),
-            ..settings()
-        };
-        assert!(matches!(
-            decision(&only, Method::POST, "/other", "{}"),
-            Decision::NotFound
         ));
     }
 
     #[test]
-    fn tokens_come_in_the_query_or_as_a_bearer() {
+    fn methods_paths_sizes_and_status_are_decided_from_the_head() {
+        let open = settings();
+        assert_eq!(admission(&open, Method::POST, "/", &[]), Admission::Read);
+        assert_eq!(admission(&open, Method::GET, "/", &[]), Admission::Status);
+        assert_eq!(
+            refused(admission(&open, Method::PUT, "/", &[])),
+            Reason::Method
+        );
+        assert_eq!(
+            refused(admission(
+                &open,
+                Method::POST,
+                "/",
+                &[("content-length", "1025")]
+            )),
+            Reason::TooLarge
+        );
+        assert_eq!(
+            admission(&open, Method::POST, "/", &[("content-length", "1024")]),
+            Admission::Read
+        );
+        let only = Settings {
+            path: Some("/vcs".into()),
+            ..settings()
+        };
+        assert_eq!(
+            refused(admission(&only, Method::POST, "/other", &[])),
+            Reason::NotFound
+        );
+        assert_eq!(admission(&only, Method::POST, "/vcs", &[]), Admission::Read);
+    }
+
+    #[test]
+    fn a_request_this_listener_forwarded_is_a_loop() {
+        let open = settings();
+        assert_eq!(
+            refused(admission(
+                &open,
+                Method::POST,
+                "/",
+                &[(forward::VIA, "other, me")]
+            )),
+            Reason::Loop
+        );
+        assert_eq!(
+            admission(&open, Method::POST, "/", &[(forward::VIA, "other")]),
+            Admission::Read,
+            "another listener before this one is a chain, not a loop"
+        );
+    }
+
+    #[test]
+    fn tokens_come_in_the_query_or_as_a_bearer_in_any_case() {
         let uri: Uri = "/hook?a=1&token=s%20cret".parse().unwrap();
         assert!(carries_token(&uri, None, "s cret"));
         assert!(!carries_token(&uri, None, "s cre"));
         let bare: Uri = "/hook".parse().unwrap();
         assert!(carries_token(&bare, Some("Bearer s cret"), "s cret"));
+        assert!(carries_token(&bare, Some("bearer s cret"), "s cret"));
+        assert!(carries_token(&bare, Some("BEARER   s cret"), "s cret"));
         assert!(!carries_token(&bare, Some("Basic s cret"), "s cret"));
+        assert!(!carries_token(&bare, Some("Bearers cret"), "s cret"));
         assert!(!carries_token(&bare, None, "s cret"));
         let open = settings();
         assert!(authorized(&open, &bare, None), "no token set: anyone");
@@ -745,6 +1029,21 @@ mod tests {
         };
         assert!(!authorized(&guarded, &bare, None));
         assert!(authorized(&guarded, &uri, None));
+        assert_eq!(
+            refused(admission(&guarded, Method::GET, "/", &[])),
+            Reason::Unauthorized,
+            "the token comes before everything else"
+        );
+    }
+
+    #[test]
+    fn printed_targets_hide_the_token() {
+        let shown = |uri: &str| shown_target(&uri.parse().unwrap());
+        assert_eq!(shown("/hook"), "/hook");
+        assert_eq!(shown("/hook?token=s3cret"), "/hook?token=***");
+        assert_eq!(shown("/h?a=1&token=x&b=2"), "/h?a=1&token=***&b=2");
+        assert_eq!(shown("/h?%74oken=x"), "/h?%74oken=***");
+        assert_eq!(shown("/h?tokens=x"), "/h?tokens=x");
     }
 
     #[test]
@@ -764,11 +1063,23 @@ mod tests {
         };
         let sample = crate::catalog::find("clients.create").unwrap().example;
         assert!(matches!(
-            decision(&only, Method::POST, "/", sample),
+            decision(&only, "/", sample),
             Decision::Payload {
                 selected: false,
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_budget_for_bodies_in_flight_is_shared() {
+        let budget = Arc::new(Semaphore::new(100));
+        let first = reserve(&budget, 60).unwrap();
+        assert!(reserve(&budget, 60).is_none(), "over the budget");
+        let second = reserve(&budget, 40).unwrap();
+        drop(first);
+        assert!(reserve(&budget, 60).is_some(), "released when done");
+        drop(second);
+        assert!(reserve(&budget, u64::from(u32::MAX) + 1).is_none());
     }
 }
