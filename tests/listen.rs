@@ -1383,3 +1383,21 @@ fn silent_and_half_sent_clients_do_not_hold_up_the_stop() {
         started.elapsed()
     );
 }
+
+#[test]
+fn control_characters_from_a_request_are_shown_escaped() {
+    let listener = Listener::start(&["--path", "/vcs"]);
+    let mut payload = sample("clients.create");
+    payload["event"]["events_id"] = json!("clients.create\u{1b}[32m ok\r");
+    payload["data"]["name"] = json!("\u{1b}[2J");
+    post(listener.addr, "/vcs", "", &payload.to_string());
+    // A refused request whose target carries an escape (percent-encoded on the wire).
+    post(listener.addr, "/other%1b[31m", "", "{}");
+    let (_, out, err) = listener.stop_all();
+    let text = format!("{out}{err}");
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    assert!(out.contains("clients.create\\u001b[32m ok\\r"), "{out}");
+}
