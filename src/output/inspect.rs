@@ -39,17 +39,22 @@ pub enum Cell {
     Table(Vec<(String, String)>),
 }
 
-/// Builds the view of a parsed payload. `now` is seconds since the epoch; `all` adds every
-/// field of `data` the key fields do not already show; `redact` shows `data` values by type
-/// and length only (the envelope stays: it names the event, not the client).
-pub fn view(payload: &Value, record: &Record, now: i64, all: bool, redact: bool) -> View {
-    let event = record
+/// The catalog's event for a record's `events_id`, by its current or an older name.
+fn known_event(record: &Record) -> Option<&'static Event> {
+    record
         .event
         .as_deref()
         .and_then(|id| match catalog::lookup(id) {
             Lookup::Known(event) | Lookup::Old(event, _) => Some(event),
             Lookup::Unknown => None,
-        });
+        })
+}
+
+/// Builds the view of a parsed payload. `now` is seconds since the epoch; `all` adds every
+/// field of `data` the key fields do not already show; `redact` shows `data` values by type
+/// and length only (the envelope stays: it names the event, not the client).
+pub fn view(payload: &Value, record: &Record, now: i64, all: bool, redact: bool) -> View {
+    let event = known_event(record);
     let when = payload
         .pointer("/event/dt")
         .and_then(Value::as_str)
@@ -96,13 +101,7 @@ pub fn view(payload: &Value, record: &Record, now: i64, all: bool, redact: bool)
 /// description, object id and date as sent, the key fields by label with their values as sent
 /// (or as type and length with `redact`), and the verdict.
 pub fn json_view(payload: &Value, record: &Record, redact: bool) -> Value {
-    let event = record
-        .event
-        .as_deref()
-        .and_then(|id| match catalog::lookup(id) {
-            Lookup::Known(event) | Lookup::Old(event, _) => Some(event),
-            Lookup::Unknown => None,
-        });
+    let event = known_event(record);
     let data = payload.get("data").unwrap_or(&Value::Null);
     let mut key_fields = serde_json::Map::new();
     for key in event.map_or(&[][..], |event: &Event| event.key_fields) {
