@@ -633,7 +633,10 @@ fn reading_a_terminal_says_so_and_how_to_end() {
         .output()
         .is_err()
     {
-        eprintln!("skipped: no `script` to make a terminal");
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipped: no `script` to make a terminal");
+        }
         return;
     }
     let binary = assert_cmd::cargo::cargo_bin("jerahook");
