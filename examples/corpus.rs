@@ -1,7 +1,8 @@
 //! Generates benchmark inputs from the catalog's documented payloads.
 //!
-//! - `corpus ndjson N FILE`: N mixed payloads of all 27 events, one per line; every 100th is
-//!   invalid (a wrong type, a missing field, an impossible date, an unknown event in turn);
+//! - `corpus ndjson N FILE`: N mixed payloads of all 27 events, one per line, the three
+//!   import events (several kilobytes each) one in a hundred; every 100th is invalid (a wrong
+//!   type, a missing field, an impossible date, an unknown event in turn);
 //! - `corpus dir N DIR`: the same payloads as N files, one payload each;
 //! - `corpus dispatch FILE`: one schema that checks any payload against its event's schema,
 //!   for validators that take a single schema (`schemas/vcs-event.schema.json`).
@@ -41,9 +42,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Payload number `n`: the documented payload of event `n % 27`, with its own ids.
+/// The events whose payloads carry a whole import (several kilobytes each): in a real capture
+/// they are rare, one in a hundred here.
+const IMPORTS: [&str; 3] = [
+    "email_rates_manager.import",
+    "importd.process_success",
+    "importd.process_failed",
+];
+
+/// Payload number `n`: the documented payload of an import event once in a hundred, of one of
+/// the other events in turn otherwise, with its own ids.
 fn payload(n: usize) -> Value {
-    let event = &EVENTS[n % EVENTS.len()];
+    let (imports, others): (Vec<_>, Vec<_>) =
+        EVENTS.iter().partition(|event| IMPORTS.contains(&event.id));
+    let event = if n % 100 == 50 {
+        imports[n / 100 % imports.len()]
+    } else {
+        others[n % others.len()]
+    };
     let mut payload: Value = serde_json::from_str(event.example).expect("examples are JSON");
     let id = 1000 + n as u64;
     payload["event"]["object_id"] = if n % 2 == 0 {

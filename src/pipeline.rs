@@ -84,13 +84,18 @@ impl<R: Render> Work<'_, R> {
             bytes: batch.bytes,
             ..Done::default()
         };
+        // One clock read per batch: a batch holds what arrived together (see `read`).
+        let options = Options {
+            now: Some(self.options.now_or_clock()),
+            ..self.options
+        };
         for item in batch.items {
             let (record, payload) = match item {
                 Item::Piece {
                     source,
                     index,
                     piece,
-                } => validate::judge(piece, &source, index, self.schemas, self.options)?,
+                } => validate::judge(piece, &source, index, self.schemas, options)?,
                 Item::Empty(source) => (empty_input(&source), None),
                 Item::Unreadable { source, reason } => {
                     done.unreadable += 1;
@@ -259,8 +264,8 @@ fn read(
     let mut piece_bytes = 0;
     for input in inputs {
         let source: Arc<str> = input.name().into();
-        let reader = match input.open() {
-            Ok(reader) => reader,
+        let (reader, may_block) = match input.open_reader() {
+            Ok(opened) => (opened.reader, opened.may_block),
             Err(error) => {
                 batch.items.push(Item::Unreadable {
                     source,
@@ -269,7 +274,6 @@ fn read(
                 continue;
             }
         };
-        let may_block = input.may_block();
         let mut splitter = Splitter::new(reader).max_doc(max_doc);
         let mut index = 0;
         let mut consumed = 0;

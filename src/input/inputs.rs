@@ -30,16 +30,6 @@ impl Input {
         }
     }
 
-    /// Whether reading may wait for a writer (standard input, a pipe, a device), so what has
-    /// been read must be passed on before reading on.
-    pub fn may_block(&self) -> bool {
-        match self {
-            Input::Stdin => true,
-            Input::File(path) => !std::fs::metadata(path).is_ok_and(|m| m.is_file()),
-            Input::Unreadable { .. } => false,
-        }
-    }
-
     /// The size of a regular file, if this is one.
     pub fn file_size(&self) -> Option<u64> {
         match self {
@@ -53,10 +43,18 @@ impl Input {
 
     /// Opens the input for buffered reading.
     pub fn open(&self) -> io::Result<Box<dyn BufRead>> {
+        self.open_reader().map(|opened| opened.reader)
+    }
+
+    /// Opens the input for buffered reading, and says whether reading may wait for a writer.
+    pub fn open_reader(&self) -> io::Result<Opened> {
         // Large buffers keep system calls off the per-payload path.
         const CAPACITY: usize = 256 * 1024;
         match self {
-            Input::Stdin => Ok(Box::new(BufReader::with_capacity(CAPACITY, io::stdin()))),
+            Input::Stdin => Ok(Opened {
+                reader: Box::new(BufReader::with_capacity(CAPACITY, io::stdin())),
+                may_block: true,
+            }),
             Input::File(path) => {
                 let file = File::open(path)?;
                 let metadata = file.metadata()?;
@@ -73,11 +71,22 @@ impl Input {
                 } else {
                     CAPACITY
                 };
-                Ok(Box::new(BufReader::with_capacity(capacity, file)))
+                Ok(Opened {
+                    reader: Box::new(BufReader::with_capacity(capacity, file)),
+                    may_block: !metadata.is_file(),
+                })
             }
             Input::Unreadable { error, .. } => Err(io::Error::other(error.clone())),
         }
     }
+}
+
+/// An opened input.
+pub struct Opened {
+    pub reader: Box<dyn BufRead>,
+    /// Reading may wait for a writer (standard input, a pipe, a device), so what has been read
+    /// must be passed on before reading on.
+    pub may_block: bool,
 }
 
 /// Expands the command line's paths into inputs, in order; directories are walked in name

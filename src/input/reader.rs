@@ -84,6 +84,9 @@ pub struct Splitter<R> {
     exhausted: bool,
     /// A piece was returned since the last read.
     yielded: bool,
+    /// Documents that close on the line they open are found by a quick walk (off: the
+    /// scanner alone, which the walk must agree with).
+    whole_lines: bool,
 }
 
 impl Piece {
@@ -145,6 +148,7 @@ impl<R: BufRead> Splitter<R> {
             consumed: 0,
             exhausted: true,
             yielded: false,
+            whole_lines: true,
         }
     }
 
@@ -498,6 +502,28 @@ impl Scanner {
         self.at_line_start = false;
     }
 
+    /// Between documents, an object or array that closes before its line ends, as the scanner
+    /// would cut it: the piece and its length in `bytes`.
+    fn whole_line_document(&mut self, bytes: &[u8]) -> Option<(Piece, usize)> {
+        if self.state != State::Idle || !matches!(bytes.first(), Some(b'{' | b'[')) {
+            return None;
+        }
+        let line = &bytes[..memchr::memchr2(b'\n', b'\r', bytes).unwrap_or(bytes.len())];
+        let len = closing_on_line(line).filter(|&len| len <= self.limit)?;
+        let document = &line[..len];
+        self.begin(State::Nested);
+        self.buf.extend_from_slice(document);
+        // The column matters only if something other than a line break follows on this line.
+        let line_ends =
+            line.len() < bytes.len() && line[len..].iter().all(|&b| matches!(b, b' ' | b'\t'));
+        if !line_ends {
+            self.column += document.iter().filter(|&&b| !is_continuation(b)).count();
+        }
+        self.after_cr = false;
+        self.at_line_start = false;
+        Some((self.take_value(), len))
+    }
+
     fn finish(&mut self) -> Option<Piece> {
         match self.state {
             State::Idle => None,
@@ -509,6 +535,38 @@ impl Scanner {
             State::Nested | State::Scalar => Some(self.take_value()),
         }
     }
+}
+
+/// The length of the object or array `line` starts with, if it closes within `line` (which
+/// holds no line break): strings and brackets followed exactly as [`Scanner::feed`] follows them.
+fn closing_on_line(line: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut at = 0;
+    while at < line.len() {
+        match line[at] {
+            b'"' => {
+                // To the closing quote, jumping over escaped bytes.
+                at += 1;
+                loop {
+                    at += memchr::memchr2(b'"', b'\\', line.get(at..)?)?;
+                    if line[at] == b'"' {
+                        break;
+                    }
+                    at += 2;
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(at + 1);
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    None
 }
 
 /// A byte table: `true` for the bytes in `set`.
@@ -653,19 +711,35 @@ impl<R: BufRead> Splitter<R> {
             }
             let mut used = 0;
             while used < chunk.len() {
-                // Most bytes change nothing but the column: take them as a run.
-                let run = self.scanner.quiet_run(&chunk[used..]);
-                if run > 0 {
-                    self.scanner.take_run(&chunk[used..used + run]);
-                    used += run;
-                    continue;
-                }
-                let byte = chunk[used];
-                let (piece, consumed) = self.scanner.feed(byte);
-                if consumed {
-                    self.scanner.advance(byte);
-                    used += 1;
-                }
+                // A document that closes on the line it opens (NDJSON) is found by a quick
+                // walk; one that does not is left to the scanner, which sees it afresh.
+                let whole = if self.whole_lines {
+                    self.scanner.whole_line_document(&chunk[used..])
+                } else {
+                    None
+                };
+                let piece = match whole {
+                    Some((piece, len)) => {
+                        used += len;
+                        Some(piece)
+                    }
+                    None => {
+                        // Most bytes change nothing but the column: take them as a run.
+                        let run = self.scanner.quiet_run(&chunk[used..]);
+                        if run > 0 {
+                            self.scanner.take_run(&chunk[used..used + run]);
+                            used += run;
+                            continue;
+                        }
+                        let byte = chunk[used];
+                        let (piece, consumed) = self.scanner.feed(byte);
+                        if consumed {
+                            self.scanner.advance(byte);
+                            used += 1;
+                        }
+                        piece
+                    }
+                };
                 if let Some(piece) = piece {
                     // Line breaks after a document belong to nothing: take them now, so that a
                     // reader waiting on a pipe sees this piece is complete without a next read.
@@ -813,12 +887,30 @@ pub fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// The pieces of `input`, checked to be the same with and without the quick walk for
+    /// documents that close on their line, read whole or a few bytes at a time.
     fn split(input: &str) -> Vec<(usize, usize, String)> {
-        Splitter::new(input.as_bytes())
+        let pieces = pieces(input.as_bytes(), input.len().max(1), true);
+        for (chunk, whole_lines) in [(input.len().max(1), false), (5, true), (5, false)] {
+            assert_eq!(
+                pieces,
+                self::pieces(input.as_bytes(), chunk, whole_lines),
+                "{input:?} in chunks of {chunk}, whole lines {whole_lines}"
+            );
+        }
+        pieces
+    }
+
+    fn pieces(input: &[u8], chunk: usize, whole_lines: bool) -> Vec<(usize, usize, String)> {
+        let mut splitter = Splitter::new(io::BufReader::with_capacity(chunk, input));
+        splitter.whole_lines = whole_lines;
+        splitter
             .map(|piece| match piece.unwrap() {
-                Piece::Value { start, bytes } => {
-                    (start.line, start.column, String::from_utf8(bytes).unwrap())
-                }
+                Piece::Value { start, bytes } => (
+                    start.line,
+                    start.column,
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                ),
                 Piece::Stray { start, text } => (start.line, start.column, format!("stray:{text}")),
                 Piece::NotUtf8 { encoding, .. } => (1, 1, format!("not utf-8:{encoding}")),
                 Piece::TooLarge { start, size, .. } => {
@@ -826,6 +918,31 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn whole_lines_split_as_the_scanner_splits_them() {
+        for input in [
+            "{\"a\":\"x\\\"}\"}\n[1,{\"b\":[]}] {} junk\n{\"é\":\"ü\"}x\r\n{\"c\":2}",
+            "{\"a\": \"line\rbreak\"}\n{\"b\": 1}}\n{\"c\": \"\\\n\"}\n{\"d\": \"\\",
+            "{}{}[]\n  {\"a\": [}\n{\n\"b\": {\n\"c\": 1\n}\n}\n",
+        ] {
+            split(input);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_splits_as_the_scanner_splits_it(
+            input in proptest::collection::vec(
+                proptest::sample::select(b"{}[]\"\\:, \n\r\tax1\xc3\xa9".to_vec()),
+                0..60,
+            )
+        ) {
+            let whole = pieces(&input, input.len().max(1), true);
+            proptest::prop_assert_eq!(&whole, &pieces(&input, input.len().max(1), false));
+            proptest::prop_assert_eq!(&whole, &pieces(&input, 7, true));
+        }
     }
 
     #[test]

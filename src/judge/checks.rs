@@ -30,7 +30,7 @@ pub fn warnings(payload: &Value, event: Option<&Event>, now: i64, redact: bool) 
             format!("unexpected top-level key \"{key}\": VCS sends only \"event\" and \"data\""),
         ));
     }
-    if let Some(dt) = payload.pointer("/event/dt").and_then(Value::as_str) {
+    if let Some(dt) = field(payload, "event", "dt").and_then(Value::as_str) {
         if let Ok(parsed) = datetime::parse(dt) {
             if parsed.unix > now + CLOCK_SKEW_SECONDS {
                 found.push(Issue::new(
@@ -60,12 +60,17 @@ pub fn warnings(payload: &Value, event: Option<&Event>, now: i64, redact: bool) 
             id_mismatch(payload, redact, &mut found);
         }
     }
-    for pointer in ["/data/queue/stats"] {
-        if let Some(stats) = payload.pointer(pointer) {
-            counters(stats, pointer, redact, &mut found);
-        }
+    let stats = field(payload, "data", "queue").and_then(|queue| queue.get("stats"));
+    if let Some(stats) = stats {
+        counters(stats, "/data/queue/stats", redact, &mut found);
     }
     found
+}
+
+/// `payload[outer][inner]`: plain field access, where `Value::pointer` would split and
+/// unescape its path on every call.
+fn field<'a>(payload: &'a Value, outer: &str, inner: &str) -> Option<&'a Value> {
+    payload.get(outer)?.get(inner)
 }
 
 /// Whether `data` is the record of the entity the event is about (it has the entity's `id`).
@@ -84,8 +89,8 @@ fn data_is_entity(event: &Event) -> bool {
 
 fn id_mismatch(payload: &Value, redact: bool, found: &mut Vec<Issue>) {
     let (Some(id), Some(object_id)) = (
-        payload.pointer("/data/id"),
-        payload.pointer("/event/object_id"),
+        field(payload, "data", "id"),
+        field(payload, "event", "object_id"),
     ) else {
         return;
     };

@@ -114,7 +114,13 @@ impl Summary {
         }
         self.warnings += record.warnings.len();
         let event = record.event.as_deref().unwrap_or("(no event id)");
-        *self.by_event.entry(event.to_string()).or_default() += 1;
+        // A key is allocated once per event, not once per payload.
+        match self.by_event.get_mut(event) {
+            Some(count) => *count += 1,
+            None => {
+                self.by_event.insert(event.to_string(), 1);
+            }
+        }
         if !record.undocumented.is_empty() {
             let fields = self.undocumented.entry(event.to_string()).or_default();
             for field in &record.undocumented {

@@ -33,8 +33,9 @@ pub struct Options {
     pub undocumented: bool,
     /// Describe payload values by type and length only (`--redact`).
     pub redact: bool,
-    /// Seconds since the epoch for date checks; `None` reads the clock for each payload, so a
-    /// long `tail -f` run judges every payload against its own time of arrival.
+    /// Seconds since the epoch for date checks; `None` reads the clock for each payload (the
+    /// pipeline, once for each batch of payloads that arrived together), so a long `tail -f`
+    /// run judges every payload against its own time of arrival.
     pub now: Option<i64>,
     /// Documents over this many bytes are dropped while read (`--max-doc`).
     pub max_doc: usize,
@@ -104,8 +105,12 @@ pub fn check(payload: &Value, schemas: &SchemaSet, options: Options) -> Result<V
         ));
         return Ok(verdict);
     }
-    verdict.object_id = payload.pointer("/event/object_id").cloned();
-    let id = payload.pointer(EVENTS_ID).and_then(Value::as_str);
+    // Plain field access: `Value::pointer` splits and unescapes its path on every call.
+    let envelope = payload.get("event");
+    verdict.object_id = envelope.and_then(|event| event.get("object_id")).cloned();
+    let id = envelope
+        .and_then(|event| event.get("events_id"))
+        .and_then(Value::as_str);
     verdict.event = id.map(str::to_string);
     let event = match id.map(catalog::lookup) {
         // No usable events_id: the envelope says what is missing or wrong.
