@@ -35,6 +35,7 @@ use crate::http::latency::Latencies;
 use crate::http::lines;
 use crate::http::printer::{self, Printer};
 use crate::http::server::{self, Limits, Signals, Tally};
+use crate::http::ui::{self, Arrival, Ui, UiSettings};
 use crate::http::wire::{Forwarded, install_crypto};
 use crate::input::reader::{Piece, Position};
 use crate::judge::codes::Code;
@@ -89,6 +90,8 @@ pub struct Settings {
     /// Validation options, as for `validate`.
     pub options: Options,
     pub style: Style,
+    /// Serve the inspector page (`--ui`).
+    pub ui: Option<UiSettings>,
 }
 
 /// Why a request was refused. Each has its status, a name for JSON lines and a label for the
@@ -319,6 +322,8 @@ struct Server {
     started: Instant,
     out: Printer,
     err: Printer,
+    /// The inspector page, with `--ui`.
+    ui: Option<Arc<Ui>>,
 }
 
 /// The JSON line `--format json` prints per payload.
@@ -380,8 +385,15 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
         None => None,
     };
     let path = settings.path.clone().unwrap_or_else(|| "/".into());
+    let (page, page_server) = match start_ui(&settings, bound, &instance).await? {
+        Some((page, line, running)) => (Some(page), Some((line, running))),
+        None => (None, None),
+    };
     {
         let mut err = std::io::stderr().lock();
+        if let Some((line, _)) = &page_server {
+            std::io::Write::write_all(&mut err, format!("{line}\n").as_bytes())?;
+        }
         lines::listen_banner(
             &mut err,
             bound,
@@ -404,6 +416,7 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
         started: Instant::now(),
         out: Printer::start(std::io::stdout(), printer::QUEUE),
         err: Printer::start(std::io::stderr(), printer::QUEUE),
+        ui: page,
     });
     let tally = Arc::new(Tally::default());
     let handler = {
@@ -449,6 +462,31 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
     server.err.print(summary);
     server.err.finish(OUTPUT_WAIT);
     synced
+}
+
+/// Binds the inspector page when `--ui` asks for it; its banner line and its server, which
+/// stops when dropped. Off loopback the page takes the same `--token` as payloads.
+async fn start_ui(
+    settings: &Settings,
+    bound: SocketAddr,
+    instance: &str,
+) -> Result<Option<(Arc<Ui>, String, ui::Running)>> {
+    let Some(page) = &settings.ui else {
+        return Ok(None);
+    };
+    let guarded = settings.clone();
+    let open = page.addr.ip().is_loopback();
+    let wiring = ui::Wiring {
+        listen_url: format!("http://{bound}"),
+        forward_to: settings.forward_to.clone(),
+        forward_timeout: settings.forward_timeout,
+        max_answer: settings.max_answer,
+        instance: instance.to_string(),
+        guard: Box::new(move |uri, authorization| open || authorized(&guarded, uri, authorization)),
+    };
+    let (page_ui, page_bound, running) = Ui::start(page, wiring).await?;
+    let line = ui::banner_line(page_bound, settings.token.as_deref());
+    Ok(Some((page_ui, line, running)))
 }
 
 /// An id for this run, different from any other listener's: the forwarding header carries it.
@@ -593,6 +631,24 @@ async fn respond(
             stats.forward_failures += usize::from(outcome.error.is_some());
         }
         stats.latencies.add(started.elapsed());
+    }
+    if let Some(page) = &server.ui {
+        let arrival = Arrival {
+            parts,
+            remote,
+            received,
+            target: shown_target(&parts.uri),
+        };
+        response = page
+            .record_payload(
+                arrival,
+                &bytes,
+                &record,
+                response,
+                forwarded.as_ref(),
+                started,
+            )
+            .await;
     }
     if selected {
         print_payload(
@@ -763,6 +819,15 @@ fn refuse(
     if printed.is_ok() {
         server.out.print(line);
     }
+    if let Some(page) = &server.ui {
+        let arrival = Arrival {
+            parts: seen.parts,
+            remote: seen.remote,
+            received: seen.received,
+            target,
+        };
+        page.record_refused(arrival, reason.label(), message, status);
+    }
     let mut response = reply_json(status, &json!({ "error": message }));
     let headers = response.headers_mut();
     match reason {
@@ -887,6 +952,7 @@ mod tests {
             },
             options: Options::default(),
             style: Style { color: false },
+            ui: None,
         }
     }
 
