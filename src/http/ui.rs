@@ -644,3 +644,43 @@ pub(crate) fn banner_line(bound: SocketAddr, token: Option<&str>) -> String {
         bound.port()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_script_never_parses_text_as_markup() {
+        for sink in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+        ] {
+            assert!(!SCRIPT.contains(sink), "page.js uses {sink}");
+        }
+        assert!(
+            !PAGE.contains("<script>"),
+            "no inline script: the policy forbids it"
+        );
+        assert!(
+            !PAGE.contains("http://") && !PAGE.contains("https://"),
+            "nothing from elsewhere"
+        );
+    }
+
+    #[test]
+    fn the_banner_gives_the_token_only_off_loopback() {
+        let local: SocketAddr = "127.0.0.1:8788".parse().unwrap();
+        assert_eq!(
+            banner_line(local, Some("a b")),
+            "jerahook: inspector page on http://127.0.0.1:8788/"
+        );
+        let all: SocketAddr = "0.0.0.0:8788".parse().unwrap();
+        assert_eq!(
+            banner_line(all, Some("a b")),
+            "jerahook: inspector page on http://<this machine's address>:8788/?token=a+b"
+        );
+    }
+}
