@@ -22,6 +22,7 @@ cargo build --quiet
 bin=target/debug/jerahook
 
 # A stand-in for the real handler: answers every POST with 200 and a short JSON.
+rm -f "$out/handler.port"
 python3 -c '
 import http.server
 class Handler(http.server.BaseHTTPRequestHandler):
