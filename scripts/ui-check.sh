@@ -45,6 +45,7 @@ trap 'kill "$handler" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -s "$out/handler.port" ] && break; sleep 0.1; done
 forward="http://127.0.0.1:$(cat "$out/handler.port")/vcs"
 
+rm -f "$out/listen.out" "$out/listen.err"
 "$bin" listen --addr 127.0.0.1:0 --ui 127.0.0.1:0 --token s3cret --forward-to "$forward" \
     >"$out/listen.out" 2>"$out/listen.err" &
 pid=$!
