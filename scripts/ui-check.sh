@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The inspector page in a real browser: starts `listen --ui`, then scripts/ui_check.py opens
-# the page in headless Chromium, posts a valid, an invalid and a refused request, and checks
-# that their rows arrive live with the right marks, that payload markup shows as text, and
-# that the invalid request's detail shows its error marked in the body. Screenshots and the
-# page's DOM go to target/ui-check/. Installs Debian's chromium when it is missing (root).
+# The inspector page in a real browser: with a stand-in handler running, scripts/ui_check.py
+# starts `listen --ui --forward-to` it, opens the page in headless Chromium, posts a valid, an
+# invalid and a refused request, and checks that their rows arrive live with the right marks,
+# that payload markup shows as text, that the invalid request's detail shows its errors marked
+# in the body, that a replay reaches the handler and that the page reconnects after a restart.
+# Screenshots and the page's DOM go to target/ui-check/. Installs Debian's chromium when it is
+# missing (root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,17 +47,4 @@ trap 'kill "$handler" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -s "$out/handler.port" ] && break; sleep 0.1; done
 forward="http://127.0.0.1:$(cat "$out/handler.port")/vcs"
 
-rm -f "$out/listen.out" "$out/listen.err"
-"$bin" listen --addr 127.0.0.1:0 --ui 127.0.0.1:0 --token s3cret --forward-to "$forward" \
-    >"$out/listen.out" 2>"$out/listen.err" &
-pid=$!
-trap 'kill "$pid" "$handler" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-    grep -q "Ctrl-C stops" "$out/listen.err" 2>/dev/null && break
-    sleep 0.1
-done
-listen=$(grep -o 'listening on http://[^/]*' "$out/listen.err" | sed 's|.*http://||')
-page=$(grep -o 'inspector page on http://[^/]*' "$out/listen.err" | sed 's|.*http://||')
-echo "== listen on $listen, page on $page, forwarding to $forward"
-
-python3 scripts/ui_check.py "http://$listen" "http://$page/" "$out"
+python3 scripts/ui_check.py "$bin" "$forward" "$out"

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Drives headless Chromium over the DevTools protocol (on a pipe: no extra packages) against a
-running `listen --ui`: opens the page, posts a valid, an invalid and a refused request, waits
-for their rows to arrive through the live stream, checks them, opens the invalid one's detail
-and checks its error, and takes screenshots. Usage: ui_check.py LISTEN_URL PAGE_URL OUT_DIR.
+"""Drives headless Chromium over the DevTools protocol (on a pipe: no extra packages) against
+`listen --ui`: starts it, opens the page, posts a valid, an invalid and a refused request, waits
+for their rows to arrive through the live stream, checks them, opens the invalid one's detail,
+checks its errors, replays it to the handler, takes screenshots, then restarts `listen` on the
+same page address and checks that the page reconnects by itself.
+Usage: ui_check.py JERAHOOK FORWARD_URL OUT_DIR.
 """
 
 import base64
@@ -14,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 
-LISTEN, PAGE, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
+BINARY, FORWARD, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
 
 VALID = {"event": {"dt": "2025-03-01 12:00:00+0000", "events_id": "clients.create", "object_id": 1042},
          "data": {"id": 1042, "name": "Acme Telecom", "companies_id": 1}}
@@ -91,6 +93,24 @@ class Browser:
         self.process.wait()
 
 
+def start_listener(page_port=0):
+    """`listen --ui` on free loopback ports (the page on `page_port` when given); the process,
+    the listen URL and the page URL, read from the banner."""
+    process = subprocess.Popen(
+        [BINARY, "listen", "--addr", "127.0.0.1:0", "--ui", f"127.0.0.1:{page_port}",
+         "--token", "s3cret", "--forward-to", FORWARD],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    banner = ""
+    while "Ctrl-C stops" not in banner:
+        line = process.stderr.readline()
+        if not line:
+            raise RuntimeError(f"no banner: {banner}")
+        banner += line
+    print(banner.rstrip())
+    address = lambda marker: banner.split(marker)[1].split("/")[0]
+    return process, "http://" + address("listening on http://"), "http://" + address("inspector page on http://") + "/"
+
+
 def post(path, payload):
     request = urllib.request.Request(LISTEN + path, data=json.dumps(payload).encode(),
                                      headers={"Content-Type": "application/json"})
@@ -110,6 +130,7 @@ def check(name, ok):
         failed.append(name)
 
 
+listener, LISTEN, PAGE = start_listener()
 browser = Browser()
 try:
     browser.call("Page.navigate", {"url": PAGE})
@@ -154,8 +175,28 @@ try:
     with open(f"{OUT}/detail.html", "w") as file:
         file.write(browser.js("document.documentElement.outerHTML"))
     browser.screenshot(f"{OUT}/detail.png")
+
+    browser.js("document.getElementById('replay').click()")
+    browser.wait("document.getElementById('replay-result').textContent.includes(' · ')", "the replay")
+    replayed = browser.js("document.getElementById('replay-result').textContent")
+    print("replay:", replayed.replace("\n", " | "))
+    check("a replay reaches the handler", replayed.startswith(FORWARD) and "\n200 · " in replayed)
+
+    page_port = PAGE.rsplit(":", 1)[1].rstrip("/")
+    listener.terminate()
+    listener.wait()
+    browser.wait("document.getElementById('live').className === 'live off'", "the page to notice the stop")
+    print("listen stopped; the page says:", browser.js("document.getElementById('live').textContent"))
+    listener, LISTEN, _ = start_listener(page_port)
+    browser.wait("document.getElementById('live').className === 'live on'", "the page to reconnect")
+    print("valid   ->", post("/vcs?token=s3cret", VALID))
+    browser.wait("document.querySelectorAll('#rows tr').length === 1", "the new run's row")
+    check("after a restart the page reconnects and shows the new run's requests",
+          browser.js("document.querySelector('#rows tr').cells[2].textContent") == "✓")
 finally:
     browser.close()
+    listener.terminate()
+    listener.wait()
 
 print(f"screenshots: {OUT}/list.png {OUT}/detail.png")
 sys.exit(1 if failed else 0)

@@ -144,7 +144,12 @@ impl Ui {
             record: Some(record.clone()),
             forward: forward.cloned(),
             reply_status: parts.status.as_u16(),
-            reply_body: reply.slice(..reply.len().min(history::REPLY_KEPT)),
+            // A copy when cut: a slice would keep the whole answer alive.
+            reply_body: if reply.len() > history::REPLY_KEPT {
+                Bytes::copy_from_slice(&reply[..history::REPLY_KEPT])
+            } else {
+                reply.clone()
+            },
             latency_ms: Some(started.elapsed().as_secs_f64() * 1000.0),
             body: body.clone(),
             ..new_entry(&arrival)
