@@ -273,6 +273,7 @@ fn the_capture_holds_the_payloads_as_save_writes_them() {
     let pretty = "{\n  \"event\": {\"dt\": \"2025-01-01 10:00:00+0000\", \"events_id\": \"clients.archive\", \"object_id\": 7},\n  \"data\": {\"name\": \"A B\"}\n}";
     assert_eq!(post(listener.addr, "/", "", pretty), 200);
     assert_eq!(exchange(listener.addr, "PUT", "/", "", "").0, 405);
+    assert_eq!(post(listener.addr, "/", "", "{\"event\": "), 400);
     assert_eq!(post(listener.addr, "/", "", HOSTILE), 200);
     let compact = r#"{"event":{"dt":"2025-01-01 10:00:00+0000","events_id":"clients.archive","object_id":7},"data":{"name":"A B"}}"#;
     let (status, all) = listener.get("/api/capture");
@@ -282,7 +283,17 @@ fn the_capture_holds_the_payloads_as_save_writes_them() {
         format!("{compact}\n{HOSTILE}\n"),
         "refused ones have none"
     );
-    assert_eq!(listener.get("/api/capture?n=3").1, format!("{HOSTILE}\n"));
+    assert_eq!(listener.get("/api/capture?n=4").1, format!("{HOSTILE}\n"));
+    let broken = listener.json("/api/requests/3");
+    assert_eq!(broken["verdict"], "refused");
+    assert_eq!(
+        broken["body"], "{\"event\": ",
+        "a body that is not JSON is shown"
+    );
+    assert!(
+        broken["commands"].is_null(),
+        "and is not offered for replay"
+    );
     assert_eq!(
         listener.get("/api/capture?verdict=valid").1,
         format!("{compact}\n")

@@ -521,6 +521,8 @@ struct Seen<'a> {
     parts: &'a Parts,
     remote: SocketAddr,
     received: &'a Stamp,
+    /// The body, when it was read (for the inspector page).
+    body: Option<&'a Bytes>,
 }
 
 async fn respond(
@@ -536,6 +538,7 @@ async fn respond(
         parts,
         remote,
         received,
+        body: None,
     };
     let declared = declared_length(&parts.headers);
     match admit(
@@ -561,6 +564,10 @@ async fn respond(
     };
     let (mut record, selected) = match decide(settings, &server.schemas, &parts.uri, &bytes, 0)? {
         Decision::NotJson(message) => {
+            let seen = Seen {
+                body: Some(&bytes),
+                ..seen
+            };
             return Ok(refuse(server, &seen, Reason::NotJson, &message, true));
         }
         Decision::Payload { record, selected } => (record, selected),
@@ -826,7 +833,7 @@ fn refuse(
             received: seen.received,
             target,
         };
-        page.record_refused(arrival, reason.label(), message, status);
+        page.record_refused(arrival, seen.body, reason.label(), message, status);
     }
     let mut response = reply_json(status, &json!({ "error": message }));
     let headers = response.headers_mut();

@@ -158,10 +158,11 @@ impl Ui {
         axum::response::Response::from_parts(parts, Body::from(reply))
     }
 
-    /// Keeps a refused request.
+    /// Keeps a refused request, with its body when it was read (not JSON).
     pub(crate) fn record_refused(
         &self,
         arrival: Arrival<'_>,
+        body: Option<&Bytes>,
         reason: &str,
         message: &str,
         status: StatusCode,
@@ -173,6 +174,7 @@ impl Ui {
             }),
             reply_status: status.as_u16(),
             reply_body: Bytes::from(json!({ "error": message }).to_string()),
+            body: body.cloned().unwrap_or_default(),
             ..new_entry(&arrival)
         };
         self.keep(entry);

@@ -83,7 +83,7 @@ pub fn detail(entry: &Entry, listen_url: &str, now: i64, body_url: &str) -> Valu
             "body": String::from_utf8_lossy(&entry.reply_body),
         },
         "forward": entry.forward,
-        "commands": (!entry.body.is_empty()).then(|| commands(&entry.body, entry.n, &url)),
+        "commands": entry.record.is_some().then(|| commands(&entry.body, entry.n, &url)),
     });
     if let (Value::Object(all), Value::Object(more)) = (&mut value, extra) {
         all.extend(more);
