@@ -385,13 +385,11 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
         None => None,
     };
     let path = settings.path.clone().unwrap_or_else(|| "/".into());
-    let (page, page_server) = match start_ui(&settings, bound, &instance).await? {
-        Some((page, line, running)) => (Some(page), Some((line, running))),
-        None => (None, None),
-    };
+    // Held to the end of the run: the page stops when it is dropped.
+    let page = start_ui(&settings, bound, &instance).await?;
     {
         let mut err = std::io::stderr().lock();
-        if let Some((line, _)) = &page_server {
+        if let Some((_, line, _)) = &page {
             std::io::Write::write_all(&mut err, format!("{line}\n").as_bytes())?;
         }
         lines::listen_banner(
@@ -416,7 +414,7 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
         started: Instant::now(),
         out: Printer::start(std::io::stdout(), printer::QUEUE),
         err: Printer::start(std::io::stderr(), printer::QUEUE),
-        ui: page,
+        ui: page.as_ref().map(|(page, _, _)| Arc::clone(page)),
     });
     let tally = Arc::new(Tally::default());
     let handler = {
