@@ -454,3 +454,27 @@ fn off_loopback_the_page_needs_the_token() {
         200
     );
 }
+
+#[test]
+fn a_big_body_is_shown_cut_with_a_link_to_the_whole() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0"]);
+    let name = "n".repeat(70 * 1024);
+    let big = format!(
+        r#"{{"event":{{"dt":"2025-01-01 10:00:00+0000","events_id":"clients.archive","object_id":7}},"data":{{"name":"{name}"}}}}"#
+    );
+    assert_eq!(post(listener.addr, "/", "", &big), 200);
+    let detail = listener.json("/api/requests/1");
+    assert_eq!(detail["body_truncated"], true);
+    assert_eq!(detail["body"].as_str().unwrap().len(), 64 * 1024);
+    assert_eq!(detail["size"], big.len());
+    assert!(detail["pretty"].is_null());
+    assert_eq!(detail["body_url"], "/api/requests/1/body");
+    assert_eq!(listener.get("/api/requests/1/body").1, big);
+    assert_eq!(
+        detail["commands"]["send"],
+        format!(
+            "jerahook send --to 'http://{}/' request-1.json",
+            listener.addr
+        )
+    );
+}
