@@ -239,6 +239,7 @@ function renderDetail(detail) {
   }
   pane.replaceChildren(...parts);
   pane.hidden = false;
+  document.querySelector("main").classList.add("split");
 }
 
 async function showDetail(n) {
