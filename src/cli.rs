@@ -293,6 +293,15 @@ pub struct ListenArgs {
     #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub shutdown_grace: String,
 
+    /// Serve a live inspector page of the requests on this separate address (default
+    /// 127.0.0.1:8788; port 0 picks a free port). Off loopback it needs --token, and takes it.
+    #[arg(long, value_name = "HOST:PORT", num_args = 0..=1, default_missing_value = "127.0.0.1:8788")]
+    pub ui: Option<String>,
+
+    /// The inspector page keeps the last N requests (1 to 1000000).
+    #[arg(long, default_value = "1000", value_name = "N", requires = "ui")]
+    pub ui_history: String,
+
     #[command(flatten)]
     pub check: CheckArgs,
 }

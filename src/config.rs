@@ -16,6 +16,7 @@ use crate::cli::{
     CheckArgs, Cli, ColorWhen, Command, Format, ListenArgs, ReadArgs, SendArgs, ValidateFormat,
 };
 use crate::http::server::Limits;
+use crate::http::ui::UiSettings;
 use crate::http::{listen, send, test_handler};
 use crate::judge::codes::{Code, CodeSet};
 use crate::judge::schemas::Source;
@@ -290,6 +291,7 @@ fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
             args.max_in_flight
         );
     }
+    let ui = resolve_ui(args.ui.as_deref(), &args.ui_history, args.token.is_some())?;
     Ok(listen::Settings {
         addr,
         path,
@@ -324,7 +326,28 @@ fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
         },
         options: resolve_check(args.check)?,
         style,
+        ui,
     })
+}
+
+/// `--ui [HOST:PORT]` and `--ui-history`: a page beyond loopback shows payloads to whoever
+/// reaches it, so it needs a token.
+fn resolve_ui(addr: Option<&str>, history: &str, token: bool) -> Result<Option<UiSettings>> {
+    let Some(text) = addr else {
+        return Ok(None);
+    };
+    let addr = text
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .with_context(|| format!("--ui {text}: expected HOST:PORT, such as 127.0.0.1:8788"))?;
+    if !addr.ip().is_loopback() && !token {
+        bail!("--ui {text}: a page beyond loopback shows every payload; protect it with --token");
+    }
+    Ok(Some(UiSettings {
+        addr,
+        history: count_within(history, "--ui-history", 1, 1_000_000)?,
+    }))
 }
 
 fn resolve_send(args: SendArgs, style: Style) -> Result<(Read, send::Settings)> {

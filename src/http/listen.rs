@@ -35,6 +35,7 @@ use crate::http::latency::Latencies;
 use crate::http::lines;
 use crate::http::printer::{self, Printer};
 use crate::http::server::{self, Limits, Signals, Tally};
+use crate::http::ui::{self, Arrival, Ui, UiSettings};
 use crate::http::wire::{Forwarded, install_crypto};
 use crate::input::reader::{Piece, Position};
 use crate::judge::codes::Code;
@@ -91,6 +92,8 @@ pub struct Settings {
     /// Validation options, as for `validate`.
     pub options: Options,
     pub style: Style,
+    /// Serve the inspector page (`--ui`).
+    pub ui: Option<UiSettings>,
 }
 
 /// Why a request was refused. Each has its status, a name for JSON lines and a label for the
@@ -321,6 +324,8 @@ struct Server {
     started: Instant,
     out: Printer,
     err: Printer,
+    /// The inspector page, with `--ui`.
+    ui: Option<Arc<Ui>>,
 }
 
 /// The JSON line `--format json` prints per payload.
@@ -385,8 +390,13 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
         None => None,
     };
     let path = settings.path.clone().unwrap_or_else(|| "/".into());
+    // Held to the end of the run: the page stops when it is dropped.
+    let page = start_ui(&settings, bound, &instance).await?;
     {
         let mut err = std::io::stderr().lock();
+        if let Some((_, line, _)) = &page {
+            std::io::Write::write_all(&mut err, format!("{line}\n").as_bytes())?;
+        }
         lines::listen_banner(
             &mut err,
             bound,
@@ -409,6 +419,7 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
         started: Instant::now(),
         out: Printer::start(std::io::stdout(), printer::QUEUE),
         err: Printer::start(std::io::stderr(), printer::QUEUE),
+        ui: page.as_ref().map(|(page, _, _)| Arc::clone(page)),
     });
     let tally = Arc::new(Tally::default());
     let handler = {
@@ -456,6 +467,31 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
     synced
 }
 
+/// Binds the inspector page when `--ui` asks for it; its banner line and its server, which
+/// stops when dropped. Off loopback the page takes the same `--token` as payloads.
+async fn start_ui(
+    settings: &Settings,
+    bound: SocketAddr,
+    instance: &str,
+) -> Result<Option<(Arc<Ui>, String, ui::Running)>> {
+    let Some(page) = &settings.ui else {
+        return Ok(None);
+    };
+    let guarded = settings.clone();
+    let open = page.addr.ip().is_loopback();
+    let wiring = ui::Wiring {
+        listen_url: format!("http://{bound}"),
+        forward_to: settings.forward_to.clone(),
+        forward_timeout: settings.forward_timeout,
+        max_answer: settings.max_answer,
+        instance: instance.to_string(),
+        guard: Box::new(move |uri, authorization| open || authorized(&guarded, uri, authorization)),
+    };
+    let (page_ui, page_bound, running) = Ui::start(page, wiring).await?;
+    let line = ui::banner_line(page_bound, settings.token.as_deref());
+    Ok(Some((page_ui, line, running)))
+}
+
 /// An id for this run, different from any other listener's: the forwarding header carries it.
 fn instance_id(bound: SocketAddr) -> String {
     use std::hash::{BuildHasher, Hasher};
@@ -488,6 +524,8 @@ struct Seen<'a> {
     parts: &'a Parts,
     remote: SocketAddr,
     received: &'a Stamp,
+    /// The body, when it was read (for the inspector page).
+    body: Option<&'a Bytes>,
 }
 
 async fn respond(
@@ -503,6 +541,7 @@ async fn respond(
         parts,
         remote,
         received,
+        body: None,
     };
     let declared = declared_length(&parts.headers);
     match admit(
@@ -528,6 +567,10 @@ async fn respond(
     };
     let (mut record, selected) = match decide(settings, &server.schemas, &parts.uri, &bytes, 0)? {
         Decision::NotJson(message) => {
+            let seen = Seen {
+                body: Some(&bytes),
+                ..seen
+            };
             return Ok(refuse(server, &seen, Reason::NotJson, &message, true));
         }
         Decision::Payload { record, selected } => (record, selected),
@@ -598,6 +641,24 @@ async fn respond(
             stats.forward_failures += usize::from(outcome.error.is_some());
         }
         stats.latencies.add(started.elapsed());
+    }
+    if let Some(page) = &server.ui {
+        let arrival = Arrival {
+            parts,
+            remote,
+            received,
+            target: shown_target(&parts.uri),
+        };
+        response = page
+            .record_payload(
+                arrival,
+                &bytes,
+                &record,
+                response,
+                forwarded.as_ref(),
+                started,
+            )
+            .await;
     }
     if selected {
         print_payload(
@@ -773,6 +834,15 @@ fn refuse(
     if printed.is_ok() {
         server.out.print(line);
     }
+    if let Some(page) = &server.ui {
+        let arrival = Arrival {
+            parts: seen.parts,
+            remote: seen.remote,
+            received: seen.received,
+            target,
+        };
+        page.record_refused(arrival, seen.body, reason.label(), message, status);
+    }
     let mut response = reply_json(status, &json!({ "error": message }));
     let headers = response.headers_mut();
     match reason {
@@ -901,6 +971,7 @@ mod tests {
             },
             options: Options::default(),
             style: Style { color: false },
+            ui: None,
         }
     }
 

@@ -1,0 +1,480 @@
+//! `listen --ui` end to end: payloads posted to the listen address come back from the
+//! page's API with their verdicts, replays reach a handler, the stream announces new requests.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+fn binary() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("jerahook")
+}
+
+/// `jerahook listen --ui` on free loopback ports; killed when dropped.
+struct Listener {
+    child: Child,
+    addr: SocketAddr,
+    page: SocketAddr,
+    banner: String,
+}
+
+impl Listener {
+    fn start(args: &[&str]) -> Listener {
+        let mut child = Command::new(binary())
+            .args(["listen", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut banner = String::new();
+        while !banner.contains("Ctrl-C stops") {
+            if stderr.read_line(&mut banner).unwrap() == 0 {
+                panic!("no banner: {banner:?}");
+            }
+        }
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        // The port after the marker, on loopback (the page may listen on all interfaces).
+        let after = |marker: &str| -> SocketAddr {
+            let port = banner
+                .split(marker)
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .and_then(|host| host.rsplit(':').next())
+                .unwrap_or_else(|| panic!("no {marker} in {banner:?}"));
+            SocketAddr::from(([127, 0, 0, 1], port.parse().unwrap()))
+        };
+        let (addr, page) = (
+            after("listening on http://"),
+            after("inspector page on http://"),
+        );
+        Listener {
+            child,
+            addr,
+            page,
+            banner,
+        }
+    }
+
+    fn get(&self, target: &str) -> (u16, String) {
+        exchange(self.page, "GET", target, "", "")
+    }
+
+    fn json(&self, target: &str) -> Value {
+        let (status, body) = self.get(target);
+        assert_eq!(status, 200, "{target}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 exchange with `Connection: close`; the status and the body.
+fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let host = if headers.starts_with("Host:") {
+        String::new()
+    } else {
+        format!("Host: {addr}\r\n")
+    };
+    let request = format!(
+        "{method} {target} HTTP/1.1\r\n{host}Connection: close\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer:?}"));
+    let body = answer.split_once("\r\n\r\n").unwrap_or_default().1;
+    (status, body.to_string())
+}
+
+fn post(addr: SocketAddr, target: &str, headers: &str, body: &str) -> u16 {
+    let headers = format!("Content-Type: application/json\r\n{headers}");
+    exchange(addr, "POST", target, &headers, body).0
+}
+
+fn sample(id: &str) -> String {
+    jerahook::catalog::find(id).unwrap().example.to_string()
+}
+
+/// A payload whose object id is markup, and whose date is not one.
+const HOSTILE: &str = r#"{"event":{"dt":"yesterday","events_id":"clients.archive","object_id":"<script>alert(1)</script>"},"data":{}}"#;
+
+/// A handler on a free port that answers 200 `handled` and keeps the bodies it got.
+fn handler() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&bodies);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap();
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            log.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: close\r\n\r\nhandled",
+            );
+        }
+    });
+    (addr, bodies)
+}
+
+fn numbers(list: &Value) -> Vec<u64> {
+    list["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["n"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn posted_requests_come_back_with_their_verdicts_and_no_token() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0", "--token", "s3cret"]);
+    assert!(
+        listener
+            .banner
+            .contains(&format!("inspector page on http://{}/\n", listener.page)),
+        "on loopback the page's URL needs no token: {}",
+        listener.banner
+    );
+    let valid = sample("clients.create");
+    assert_eq!(
+        post(
+            listener.addr,
+            "/hook",
+            "Authorization: Bearer s3cret\r\n",
+            &valid
+        ),
+        200
+    );
+    assert_eq!(post(listener.addr, "/hook?token=s3cret", "", HOSTILE), 200);
+    assert_eq!(post(listener.addr, "/hook", "", &valid), 401);
+
+    let list = listener.json("/api/requests");
+    assert_eq!(numbers(&list), [3, 2, 1], "newest first");
+    let verdicts: Vec<&str> = list["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["refused", "invalid", "valid"]);
+    let first = &list["requests"][2];
+    assert_eq!(first["event"], "clients.create");
+    assert_eq!(first["reply_status"], 200);
+    assert!(first["latency_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(list["requests"][0]["reply_status"], 401);
+    assert_eq!(list["requests"][0]["message"], "missing or wrong token");
+
+    let detail = listener.json("/api/requests/2");
+    assert_eq!(detail["body"], HOSTILE, "the raw body as received");
+    assert_eq!(detail["path"], "/hook?token=***");
+    let errors: Vec<&str> = detail["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|issue| issue["path"].as_str().unwrap())
+        .collect();
+    assert!(errors.contains(&"/event/object_id"), "{errors:?}");
+    let marked: Vec<(&str, u64)> = detail["pretty"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|segment| Some((segment["text"].as_str()?, segment["issue"].as_u64()?)))
+        .collect();
+    let at = errors
+        .iter()
+        .position(|p| *p == "/event/object_id")
+        .unwrap() as u64;
+    assert!(
+        marked.contains(&("\"<script>alert(1)</script>\"", at)),
+        "the offending value is marked: {marked:?}"
+    );
+    assert!(
+        detail["inspect"]
+            .as_str()
+            .unwrap()
+            .contains("clients.archive"),
+        "{}",
+        detail["inspect"]
+    );
+    assert!(
+        detail["commands"]["curl"]
+            .as_str()
+            .unwrap()
+            .contains("curl ")
+    );
+
+    let headers = listener.json("/api/requests/1")["headers"].clone();
+    assert!(
+        headers
+            .as_array()
+            .unwrap()
+            .contains(&json!(["authorization", "Bearer ***"])),
+        "{headers}"
+    );
+    for target in ["/api/requests", "/api/requests/1", "/api/requests/2"] {
+        assert!(!listener.get(target).1.contains("s3cret"), "{target}");
+    }
+    assert_eq!(listener.get("/api/requests/9").0, 404);
+    assert_eq!(listener.get("/api/requests?verdict=maybe").0, 400);
+    let invalid = listener.json("/api/requests?verdict=invalid");
+    assert_eq!(numbers(&invalid), [2]);
+    assert_eq!(numbers(&listener.json("/api/requests?q=ALERT")), [2]);
+    assert_eq!(
+        numbers(&listener.json("/api/requests?event=clients.create")),
+        [1]
+    );
+    assert_eq!(numbers(&listener.json("/api/requests?after=1")), [3, 2]);
+}
+
+#[test]
+fn the_capture_holds_the_payloads_as_save_writes_them() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0"]);
+    let pretty = "{\n  \"event\": {\"dt\": \"2025-01-01 10:00:00+0000\", \"events_id\": \"clients.archive\", \"object_id\": 7},\n  \"data\": {\"name\": \"A B\"}\n}";
+    assert_eq!(post(listener.addr, "/", "", pretty), 200);
+    assert_eq!(exchange(listener.addr, "PUT", "/", "", "").0, 405);
+    assert_eq!(post(listener.addr, "/", "", "{\"event\": "), 400);
+    assert_eq!(post(listener.addr, "/", "", HOSTILE), 200);
+    let compact = r#"{"event":{"dt":"2025-01-01 10:00:00+0000","events_id":"clients.archive","object_id":7},"data":{"name":"A B"}}"#;
+    let (status, all) = listener.get("/api/capture");
+    assert_eq!(status, 200);
+    assert_eq!(
+        all,
+        format!("{compact}\n{HOSTILE}\n"),
+        "refused ones have none"
+    );
+    assert_eq!(listener.get("/api/capture?n=4").1, format!("{HOSTILE}\n"));
+    let broken = listener.json("/api/requests/3");
+    assert_eq!(broken["verdict"], "refused");
+    assert_eq!(
+        broken["body"], "{\"event\": ",
+        "a body that is not JSON is shown"
+    );
+    assert!(
+        broken["commands"].is_null(),
+        "and is not offered for replay"
+    );
+    assert_eq!(
+        listener.get("/api/capture?verdict=valid").1,
+        format!("{compact}\n")
+    );
+    assert_eq!(listener.get("/api/requests/1/body").1, pretty);
+}
+
+#[test]
+fn a_replay_reaches_the_forward_target_or_a_typed_url() {
+    let (forward, forwarded) = handler();
+    let (other, others) = handler();
+    let forward_url = format!("http://{forward}/vcs");
+    let listener = Listener::start(&["--ui", "127.0.0.1:0", "--forward-to", &forward_url]);
+    let body = sample("clients.update");
+    assert_eq!(post(listener.addr, "/", "", &body), 200);
+    assert_eq!(forwarded.lock().unwrap().len(), 1);
+    let detail = listener.json("/api/requests/1");
+    assert_eq!(detail["forward"]["status"], 200);
+    assert_eq!(detail["forward"]["body"], "handled");
+    assert_eq!(detail["forward_status"], 200);
+
+    let replay = |headers: &str, asked: &str| {
+        exchange(
+            listener.page,
+            "POST",
+            "/api/requests/1/replay",
+            headers,
+            asked,
+        )
+    };
+    let json_type = "Content-Type: application/json\r\n";
+    let (status, answer) = replay(json_type, "{}");
+    assert_eq!(status, 200, "{answer}");
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["url"], forward_url);
+    assert_eq!(answer["result"]["status"], 200);
+    assert_eq!(answer["result"]["body"], "handled");
+    assert_eq!(*forwarded.lock().unwrap(), [body.clone(), body.clone()]);
+
+    let typed = format!(r#"{{"url": "http://{other}/elsewhere"}}"#);
+    let (status, answer) = replay(json_type, &typed);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(*others.lock().unwrap(), [body], "byte for byte");
+
+    assert_eq!(
+        replay("Content-Type: text/plain\r\n", &typed).0,
+        415,
+        "a form on another site cannot replay"
+    );
+    assert_eq!(replay(json_type, r#"{"url": "ftp://x"}"#).0, 400);
+    assert_eq!(
+        exchange(
+            listener.page,
+            "POST",
+            "/api/requests/7/replay",
+            json_type,
+            "{}"
+        )
+        .0,
+        404
+    );
+}
+
+#[test]
+fn the_event_stream_announces_each_new_request() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0"]);
+    let mut stream = TcpStream::connect(listener.page).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /api/events HTTP/1.1\r\nHost: {}\r\n\r\n",
+        listener.page
+    )
+    .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut seen = String::new();
+    while !seen.contains(": listening") {
+        assert!(reader.read_line(&mut seen).unwrap() > 0, "{seen}");
+    }
+    assert!(seen.contains("text/event-stream"), "{seen}");
+    assert_eq!(post(listener.addr, "/", "", HOSTILE), 200);
+    let mut line = String::new();
+    let data = loop {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0);
+        if let Some(data) = line.strip_prefix("data: ") {
+            break data.to_string();
+        }
+    };
+    let entry: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(entry["n"], 1);
+    assert_eq!(entry["verdict"], "invalid");
+}
+
+#[test]
+fn the_history_keeps_the_last_n() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0", "--ui-history", "2"]);
+    for _ in 0..3 {
+        assert_eq!(
+            post(listener.addr, "/", "", &sample("clients.archive")),
+            200
+        );
+    }
+    let list = listener.json("/api/requests");
+    assert_eq!(numbers(&list), [3, 2]);
+    assert_eq!(list["capacity"], 2);
+    let (status, body) = listener.get("/api/requests/1");
+    assert_eq!(status, 404);
+    assert!(body.contains("keeps the last 2"), "{body}");
+}
+
+#[test]
+fn the_page_is_embedded_and_answers_only_to_its_own_names() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0"]);
+    let (status, page) = listener.get("/");
+    assert_eq!(status, 200);
+    assert!(page.contains("<script src=\"page.js\""), "{page}");
+    assert_eq!(listener.get("/page.js").0, 200);
+    assert_eq!(listener.get("/page.css").0, 200);
+    assert_eq!(listener.get("/nothing").0, 404);
+    let (status, _) = exchange(
+        listener.page,
+        "GET",
+        "/api/requests",
+        "Host: attacker.example\r\n",
+        "",
+    );
+    assert_eq!(status, 421, "a name pointed at 127.0.0.1 by another site");
+}
+
+#[test]
+fn off_loopback_the_page_needs_the_token() {
+    let refused = Command::new(binary())
+        .args(["listen", "--addr", "127.0.0.1:0", "--ui", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--ui 0.0.0.0:0: a page beyond loopback"),
+        "{refused:?}"
+    );
+    let listener = Listener::start(&["--ui", "0.0.0.0:0", "--token", "s3cret"]);
+    assert!(
+        listener.banner.contains("/?token=s3cret"),
+        "{}",
+        listener.banner
+    );
+    let page = listener.page;
+    assert_eq!(exchange(page, "GET", "/api/requests", "", "").0, 401);
+    assert_eq!(
+        exchange(page, "GET", "/api/requests?token=s3cret", "", "").0,
+        200
+    );
+    assert_eq!(
+        exchange(page, "GET", "/", "Authorization: Bearer s3cret\r\n", "").0,
+        200
+    );
+}
+
+#[test]
+fn a_big_body_is_shown_cut_with_a_link_to_the_whole() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0"]);
+    let name = "n".repeat(70 * 1024);
+    let big = format!(
+        r#"{{"event":{{"dt":"2025-01-01 10:00:00+0000","events_id":"clients.archive","object_id":7}},"data":{{"name":"{name}"}}}}"#
+    );
+    assert_eq!(post(listener.addr, "/", "", &big), 200);
+    let detail = listener.json("/api/requests/1");
+    assert_eq!(detail["body_truncated"], true);
+    assert_eq!(detail["body"].as_str().unwrap().len(), 64 * 1024);
+    assert_eq!(detail["size"], big.len());
+    assert!(detail["pretty"].is_null());
+    assert_eq!(detail["body_url"], "/api/requests/1/body");
+    assert_eq!(listener.get("/api/requests/1/body").1, big);
+    assert_eq!(
+        detail["commands"]["send"],
+        format!(
+            "jerahook send --to 'http://{}/' request-1.json",
+            listener.addr
+        )
+    );
+}
