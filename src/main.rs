@@ -20,8 +20,9 @@ fn main() -> ExitCode {
     }
     match Config::from_cli(cli).and_then(run) {
         Ok(status) => status.into(),
-        // The reader went away (`| head`): not a failure of ours.
-        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        // The reader went away (`| head`): not a failure of ours, but what was judged before
+        // it left still decides (an invalid payload already printed is not a pass).
+        Err(error) if is_broken_pipe(&error) => jerahook::run::status_so_far().into(),
         Err(error) => {
             let _ = render::error(
                 &mut io::stderr(),

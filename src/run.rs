@@ -24,6 +24,23 @@ use crate::output::render::{self, Style};
 use crate::output::{github, inspect, junit};
 use crate::pipeline::{self, Work};
 
+/// What has been judged so far, for a run cut short by its reader going away (`| head`).
+static SEEN: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+const SEEN_INVALID: u8 = 1;
+const SEEN_UNREADABLE: u8 = 2;
+
+/// The exit status the records judged so far call for.
+pub fn status_so_far() -> ExitStatus {
+    let seen = SEEN.load(std::sync::atomic::Ordering::Relaxed);
+    if seen & SEEN_UNREADABLE != 0 {
+        ExitStatus::Error
+    } else if seen & SEEN_INVALID != 0 {
+        ExitStatus::Invalid
+    } else {
+        ExitStatus::Valid
+    }
+}
+
 /// Runs the configured command to its exit status.
 pub fn run(config: Config) -> Result<ExitStatus> {
     // The HTTP commands write from their own threads: they must not find stdout locked here.
@@ -201,6 +218,15 @@ fn judge_all(
             }
         }
         summary.totals.skipped += done.skipped;
+        if done.unreadable > 0 {
+            summary.read_failed = true;
+            summary.totals.unreadable += done.unreadable;
+            SEEN.fetch_or(SEEN_UNREADABLE, std::sync::atomic::Ordering::Relaxed);
+        }
+        // Before writing: a reader that goes away during the write still gets this status.
+        if summary.totals.invalid > 0 {
+            SEEN.fetch_or(SEEN_INVALID, std::sync::atomic::Ordering::Relaxed);
+        }
         let mut write = || -> io::Result<()> {
             out.write_all(&done.out)?;
             if config.flush_each {
@@ -213,10 +239,7 @@ fn judge_all(
             Some(bar) if config.out_is_terminal => bar.bar.suspend(write)?,
             _ => write()?,
         }
-        if done.unreadable > 0 {
-            summary.read_failed = true;
-            summary.totals.unreadable += done.unreadable;
-        }
+
         if let Some(bar) = &bar {
             bar.advance(done.bytes, summary.totals.payloads);
         }

@@ -666,3 +666,28 @@ fn reading_a_terminal_says_so_and_how_to_end() {
         .assert()
         .stderr(predicate::str::contains("reading payloads").not());
 }
+
+#[test]
+fn a_reader_that_goes_away_after_an_invalid_payload_still_gets_exit_1() {
+    let sample = std::fs::read_to_string(root().join("samples/clients.create.json")).unwrap();
+    let compact: Value = serde_json::from_str(&sample).unwrap();
+    let mut input = String::from("garbage\n");
+    for _ in 0..3000 {
+        input.push_str(&compact.to_string());
+        input.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad-first.ndjson");
+    std::fs::write(&path, input).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("jerahook");
+    let script = format!(
+        "'{}' validate --color never '{}' | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        binary.display(),
+        path.display()
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1");
+}

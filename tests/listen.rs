@@ -1401,3 +1401,54 @@ fn control_characters_from_a_request_are_shown_escaped() {
     );
     assert!(out.contains("clients.create\\u001b[32m ok\\r"), "{out}");
 }
+
+#[test]
+fn a_client_that_half_closes_after_sending_gets_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("capture.ndjson");
+    let listener = Listener::start(&["--save", save.to_str().unwrap()]);
+    let mut stream = TcpStream::connect(listener.addr).unwrap();
+    let payload = sample("clients.create").to_string();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{payload}",
+        payload.len()
+    )
+    .unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let (status, _, _) = read_answer(&mut stream);
+    assert_eq!(status, 200);
+    assert_eq!(saved(&save).len(), 1);
+}
+
+#[test]
+fn a_body_with_a_byte_order_mark_is_taken() {
+    let listener = Listener::start(&[]);
+    let body = format!("\u{feff}{}", sample("clients.create"));
+    let (status, _) = post(listener.addr, "/", "", &body);
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn the_listeners_token_is_not_forwarded_nor_headers_named_in_connection() {
+    let (handler, seen) = fake_handler(|stream: &mut TcpStream| {
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    });
+    let target = format!("http://{handler}/vcs");
+    let listener = Listener::start(&["--forward-to", &target, "--token", "listensecret"]);
+    let (status, _) = post(
+        listener.addr,
+        "/",
+        "Authorization: Bearer listensecret\r\nConnection: X-Hop\r\nX-Hop: 1\r\nX-End: 2\r\n",
+        &sample("clients.create").to_string(),
+    );
+    assert_eq!(status, 200);
+    let request = seen.lock().unwrap()[0].to_ascii_lowercase();
+    assert!(!request.contains("listensecret"), "{request}");
+    assert!(!request.contains("x-hop"), "{request}");
+    assert!(request.contains("x-end: 2"), "{request}");
+}

@@ -149,3 +149,41 @@ fn quiet_prints_only_what_did_not_get_a_2xx() {
     assert_eq!(String::from_utf8_lossy(&output.stdout), "");
     assert!(String::from_utf8_lossy(&output.stderr).contains("2 sent"));
 }
+
+#[test]
+fn a_redirect_is_the_handlers_answer_and_is_not_followed() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            log.lock().unwrap().push(first);
+            let _ = stream.write_all(
+                format!("HTTP/1.1 302 Found\r\nLocation: http://{addr}/elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+            );
+        }
+    });
+    let output = Command::cargo_bin("jerahook")
+        .unwrap()
+        .args([
+            "send",
+            "-",
+            "--format",
+            "json",
+            "--to",
+            &format!("http://{addr}/vcs"),
+        ])
+        .write_stdin(sample())
+        .output()
+        .unwrap();
+    let record: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(record["status"], 302);
+    assert_eq!(output.status.code(), Some(1), "a 3xx is not a success");
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1, "not followed: {requests:?}");
+}

@@ -174,11 +174,19 @@ pub(crate) fn is_loop(headers: &HeaderMap, instance: &str) -> bool {
         .any(|id| id.trim() == instance)
 }
 
-/// The headers that describe the message itself, not the connection it came on.
+/// The headers that describe the message itself, not the connection it came on: neither the
+/// hop-by-hop ones nor those the `Connection` header names as belonging to this hop.
 fn end_to_end(headers: &HeaderMap) -> HeaderMap {
+    let named: Vec<String> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect();
     let mut kept = HeaderMap::new();
     for (name, value) in headers {
-        if !HOP_BY_HOP.contains(&name.as_str()) {
+        if !HOP_BY_HOP.contains(&name.as_str()) && !named.iter().any(|n| n == name.as_str()) {
             kept.append(name.clone(), value.clone());
         }
     }
@@ -197,6 +205,20 @@ fn failure(status: StatusCode, message: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_the_connection_header_names_stay_on_this_hop() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("X-Hop, keep-alive"),
+        );
+        headers.insert("x-hop", HeaderValue::from_static("1"));
+        headers.insert("x-end", HeaderValue::from_static("2"));
+        let kept = end_to_end(&headers);
+        assert!(kept.get("x-hop").is_none() && kept.get(header::CONNECTION).is_none());
+        assert_eq!(kept.get("x-end").unwrap(), "2");
+    }
 
     #[test]
     fn a_loop_is_our_own_id_among_the_listeners_passed() {

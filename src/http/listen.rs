@@ -217,6 +217,8 @@ pub fn decide(
     body: &[u8],
     index: usize,
 ) -> Result<Decision> {
+    // A leading UTF-8 byte order mark is no part of the document (the save file drops it too).
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let piece = Piece::Value {
         start: Position { line: 1, column: 1 },
         bytes: body.to_vec(),
@@ -252,6 +254,20 @@ fn carries_token(uri: &Uri, authorization: Option<&str>, token: &str) -> bool {
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .is_some_and(|(_, given)| same(given.trim().as_bytes(), token.as_bytes()));
     from_query | from_header
+}
+
+/// The request's headers without an `Authorization` that carries this listener's token.
+fn without_token(headers: &HeaderMap, token: Option<&str>) -> HeaderMap {
+    let mut kept = headers.clone();
+    let carries = |value: &HeaderValue| {
+        value.to_str().ok().is_some_and(|value| {
+            token.is_some_and(|token| carries_token(&Uri::from_static("/"), Some(value), token))
+        })
+    };
+    if kept.get(header::AUTHORIZATION).is_some_and(carries) {
+        kept.remove(header::AUTHORIZATION);
+    }
+    kept
 }
 
 /// Equality whose time does not depend on where the inputs differ.
@@ -583,8 +599,10 @@ async fn respond(
             &json!({ "errors": record.errors }),
         )
     } else if let (Some(forwarder), true) = (&server.forwarder, selected) {
+        // The listener's own token is for the listener: the handler does not get it.
+        let headers = without_token(&parts.headers, settings.token.as_deref());
         let (response, outcome) = forwarder
-            .forward(&parts.method, &parts.headers, bytes.clone())
+            .forward(&parts.method, &headers, bytes.clone())
             .await;
         forwarded = Some(outcome);
         response

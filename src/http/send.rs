@@ -14,7 +14,7 @@ use crate::cli::Format;
 use crate::exit::ExitStatus;
 use crate::http::latency::Latencies;
 use crate::http::lines;
-use crate::http::wire::{self, Outcome, error_chain, install_crypto};
+use crate::http::wire::{self, Outcome, error_chain, install_crypto, read_answer};
 use crate::input::inputs::{Input, io_reason};
 use crate::input::reader::{self, Piece, Splitter};
 use crate::judge::report::Record;
@@ -159,7 +159,10 @@ async fn send_all(
         // Nothing got through at all: the URL is wrong or the handler is down.
         render::error(
             &mut std::io::stderr().lock(),
-            &format!("{}: no request reached the handler", settings.to),
+            &format!(
+                "{}: no request reached the handler",
+                wire::redacted(&settings.to)
+            ),
             err_style,
         )?;
         ExitStatus::Error
@@ -261,27 +264,11 @@ async fn send_one(client: &reqwest::Client, settings: &Settings, job: Job) -> Ou
         }
         Err(error) => {
             outcome.error = Some(wire::failure_kind(&error).into());
-            outcome.response = Some(error_chain(&error));
+            // Without the URL, which may carry a token.
+            outcome.response = Some(error_chain(&error.without_url()));
         }
     }
     outcome
-}
-
-/// How much of a handler's answer is kept: the start of anything a handler should say.
-pub const ANSWER_CAP: usize = 64 * 1024;
-
-/// The answer's body, up to [`ANSWER_CAP`] bytes, and whether there was more.
-async fn read_answer(mut response: reqwest::Response) -> reqwest::Result<(Vec<u8>, bool)> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = ANSWER_CAP - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body, true));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body, false))
 }
 
 /// Headers that frame the request on the wire: the HTTP client sets them from the body and the
@@ -321,10 +308,21 @@ const RATE_RANGE: (f64, f64) = (0.001, 100_000.0);
 /// `--rate 50/s`, `10/min`, `100/h` (or `50`) as requests per second.
 pub fn parse_rate(text: &str) -> Result<f64> {
     let (number, per) = match text.trim().split_once('/') {
-        Some((number, unit)) => (
-            number,
-            humantime::parse_duration(&format!("1{}", unit.trim())).ok(),
-        ),
+        // `10/min` is ten per minute; `10/2s` ten per two seconds.
+        Some((number, per)) => {
+            let per = per.trim();
+            let per = if per.starts_with(|c: char| c.is_ascii_digit()) {
+                per.to_string()
+            } else {
+                format!("1{per}")
+            };
+            (
+                number,
+                humantime::parse_duration(&per)
+                    .ok()
+                    .filter(|per| !per.is_zero()),
+            )
+        }
         None => (text.trim(), Some(Duration::from_secs(1))),
     };
     let (low, high) = RATE_RANGE;
@@ -362,6 +360,9 @@ mod tests {
         assert_eq!(parse_rate("50/s").unwrap(), 50.0);
         assert_eq!(parse_rate("10/min").unwrap(), 10.0 / 60.0);
         assert_eq!(parse_rate("360/h").unwrap(), 0.1);
+        assert_eq!(parse_rate("10/2s").unwrap(), 5.0);
+        assert_eq!(parse_rate("30/5min").unwrap(), 0.1);
+        assert!(parse_rate("1/0s").is_err());
         assert!(parse_rate("1e10/s").is_err() && parse_rate("1e-20/s").is_err());
         assert_eq!(parse_rate("0.5").unwrap(), 0.5);
         assert!(parse_rate("0/s").is_err());

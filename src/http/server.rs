@@ -171,7 +171,11 @@ async fn connection<H, F>(
             }
         })
     };
-    let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+    // A client may shut its side down once the request is sent and wait for the answer:
+    // without half-close support that request would be dropped unanswered.
+    let conn = hyper::server::conn::http1::Builder::new()
+        .half_close(true)
+        .serve_connection(io, service);
     tokio::pin!(conn);
     let mut stop_asked = false;
     loop {

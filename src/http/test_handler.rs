@@ -18,6 +18,7 @@ use crate::cli::ReportFormat;
 use crate::exit::ExitStatus;
 use crate::http::verdicts::{self, Verdict};
 use crate::http::wire;
+use crate::http::wire::redacted;
 use crate::output::junit;
 use crate::output::render::{self, Style};
 
@@ -245,16 +246,6 @@ async fn deliver(
                 .await
         }
     }
-}
-
-/// The URL without its query, which may hold a token.
-fn redacted(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    if shown.query().is_some() {
-        shown.set_query(None);
-        return format!("{shown}?…");
-    }
-    shown.to_string()
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client> {
     install_crypto();
     reqwest::Client::builder()
         .timeout(timeout)
+        // A handler's 3xx is its answer: following it would send a body-less GET, with the
+        // user's headers, somewhere else, and report that as the handler's verdict.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("building the HTTP client")
 }
@@ -65,7 +68,10 @@ pub async fn post(
     let answered = match result {
         Ok(response) => {
             let status = response.status();
-            response.bytes().await.map(|bytes| (status, bytes))
+            // Capped: a handler streaming an endless answer must not fill the memory.
+            read_answer(response)
+                .await
+                .map(|(bytes, _)| (status, bytes))
         }
         Err(error) => Err(error),
     };
@@ -85,6 +91,33 @@ pub async fn post(
             body: error_chain(&error.without_url()),
         },
     }
+}
+
+/// How much of a handler's answer is kept: the start of anything a handler should say.
+pub const ANSWER_CAP: usize = 64 * 1024;
+
+/// The answer's body, up to [`ANSWER_CAP`] bytes, and whether there was more.
+pub async fn read_answer(mut response: reqwest::Response) -> reqwest::Result<(Vec<u8>, bool)> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = ANSWER_CAP - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
+/// The URL without its query, which may hold a token.
+pub fn redacted(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    if shown.query().is_some() {
+        shown.set_query(None);
+        return format!("{shown}?…");
+    }
+    shown.to_string()
 }
 
 /// The first line of a body, shortened: what fits on a log line.

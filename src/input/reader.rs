@@ -318,9 +318,14 @@ impl Scanner {
 
     /// Whether a `{` in the first column cuts the open document short (see the module doc).
     fn cuts(&self) -> bool {
-        !self.expects_value()
-            || self.first_line_content
-            || (self.indented_lines && !self.flush_lines)
+        // The elements of a top-level array, one per line (`[{…},` then `{…},`): a batch
+        // exported from logs, whatever its first line holds.
+        let top_level_element =
+            self.depth == 1 && self.stack.first() == Some(&b'[') && self.expects_value();
+        !top_level_element
+            && (!self.expects_value()
+                || self.first_line_content
+                || (self.indented_lines && !self.flush_lines))
     }
 
     /// Moves the position past `byte`.
@@ -1172,6 +1177,8 @@ mod tests {
         assert_eq!(split("{\n  \"a\":\n{\"b\": 1}").len(), 2);
         // After `,` in an array laid out with nothing indented, the object goes on.
         assert_eq!(split("[\n{\"a\": 1},\n{\"b\": 1}\n]").len(), 1);
+        // So do the elements of an array whose first line holds the first one.
+        assert_eq!(split("[{\"a\": 1},\n{\"b\": 1},\n{\"c\": 1}]").len(), 1);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use crate::judge::report::{Issue, Record};
+use crate::output::escape::push_printable;
 
 /// The workflow commands for one record's errors and warnings (none for a clean payload).
 pub fn record(out: &mut impl Write, record: &Record) -> io::Result<()> {
@@ -59,11 +60,19 @@ pub fn command(
     writeln!(out, "::{kind} {}::{}", properties.join(","), data(message))
 }
 
-/// A message: `%`, CR and LF escaped, as the runner unescapes them.
+/// A message: `%`, CR and LF escaped, as the runner unescapes them; other control characters
+/// (from payloads) shown as visible escapes, as in text output.
 pub fn data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => push_printable(&mut out, c),
+        }
+    }
+    out
 }
 
 /// A property value: as a message, and also `:` and `,`, which separate properties.
@@ -78,6 +87,10 @@ mod tests {
     #[test]
     fn messages_and_properties_are_escaped_as_the_runner_expects() {
         assert_eq!(data("50% off\r\nnext"), "50%25 off%0D%0Anext");
+        assert_eq!(
+            data("a\u{1b}[31m\u{7f}\u{202e}\t"),
+            "a\\u001b[31m\\u007f\\u202e\\t"
+        );
         assert_eq!(property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
         let mut out = Vec::new();
         command(
