@@ -284,21 +284,25 @@ pub fn shown_target(uri: &Uri) -> String {
     let Some(query) = uri.query() else {
         return uri.path().to_string();
     };
-    let parts: Vec<String> = query
-        .split('&')
-        .map(|part| {
-            let key = part.split('=').next().unwrap_or_default();
-            let is_token = url::form_urlencoded::parse(key.as_bytes())
-                .next()
-                .is_some_and(|(name, _)| name == "token");
-            if is_token {
-                format!("{key}=***")
-            } else {
-                part.to_string()
-            }
-        })
-        .collect();
-    format!("{}?{}", uri.path(), parts.join("&"))
+    // `;` separates too in some clients' hands: a token after one is hidden as well.
+    let mut shown = String::new();
+    for part in query.split_inclusive(['&', ';']) {
+        let (part, separator) = match part.strip_suffix(['&', ';']) {
+            Some(rest) => (rest, &part[rest.len()..]),
+            None => (part, ""),
+        };
+        let key = part.split('=').next().unwrap_or_default();
+        let is_token = url::form_urlencoded::parse(key.as_bytes())
+            .next()
+            .is_some_and(|(name, _)| name == "token");
+        if is_token {
+            shown.push_str(&format!("{key}=***"));
+        } else {
+            shown.push_str(part);
+        }
+        shown.push_str(separator);
+    }
+    format!("{}?{shown}", uri.path())
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
@@ -1133,6 +1137,7 @@ mod tests {
         assert_eq!(shown("/h?a=1&token=x&b=2"), "/h?a=1&token=***&b=2");
         assert_eq!(shown("/h?%74oken=x"), "/h?%74oken=***");
         assert_eq!(shown("/h?tokens=x"), "/h?tokens=x");
+        assert_eq!(shown("/?a=1;token=s3cret"), "/?a=1;token=***");
     }
 
     #[test]
