@@ -1452,3 +1452,25 @@ fn the_listeners_token_is_not_forwarded_nor_headers_named_in_connection() {
     assert!(!request.contains("x-hop"), "{request}");
     assert!(request.contains("x-end: 2"), "{request}");
 }
+
+#[test]
+fn quiet_prints_only_invalid_payloads_and_refused_requests() {
+    let listener = Listener::start(&["-q", "--path", "/vcs"]);
+    post(
+        listener.addr,
+        "/vcs",
+        "",
+        &sample("clients.create").to_string(),
+    );
+    let mut invalid = sample("clients.create");
+    invalid["data"]["name"] = json!(5);
+    post(listener.addr, "/vcs", "", &invalid.to_string());
+    post(listener.addr, "/elsewhere", "", "{}");
+    let (_, out) = listener.stop();
+    let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with("    ")).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains('✗') && lines[1].contains("refused"),
+        "{out}"
+    );
+}
