@@ -1474,3 +1474,28 @@ fn quiet_prints_only_invalid_payloads_and_refused_requests() {
         "{out}"
     );
 }
+
+#[test]
+fn a_request_with_broken_framing_is_a_refused_line_too() {
+    let listener = Listener::start(&[]);
+    let body = sample("clients.create").to_string();
+    for framing in [
+        "Content-Length: -1".to_string(),
+        format!("Content-Length: {0}\r\nContent-Length: {0}1", body.len()),
+        "Transfer-Encoding: gzip".to_string(),
+    ] {
+        let (status, _) = http(
+            listener.addr,
+            &format!("POST / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n{framing}\r\n\r\n{body}"),
+        );
+        assert_eq!(status, 400, "{framing}");
+    }
+    let (_, out, err) = listener.stop_all();
+    let refused: Vec<&str> = out.lines().filter(|l| l.contains("refused")).collect();
+    assert_eq!(refused.len(), 3, "{out}");
+    assert!(
+        refused.iter().all(|l| l.contains("not readable as HTTP")),
+        "{out}"
+    );
+    assert!(err.contains("3 malformed HTTP (400)"), "{err}");
+}

@@ -110,12 +110,14 @@ pub enum Reason {
     TooLarge,
     Busy,
     Loop,
+    /// Not readable as HTTP at all (broken framing), answered by the HTTP layer.
+    Malformed,
 }
 
 impl Reason {
     pub fn status(self) -> StatusCode {
         match self {
-            Reason::NotJson | Reason::BodyBroken => StatusCode::BAD_REQUEST,
+            Reason::NotJson | Reason::BodyBroken | Reason::Malformed => StatusCode::BAD_REQUEST,
             Reason::Unauthorized => StatusCode::UNAUTHORIZED,
             Reason::NotFound => StatusCode::NOT_FOUND,
             Reason::Method => StatusCode::METHOD_NOT_ALLOWED,
@@ -137,6 +139,7 @@ impl Reason {
             Reason::TooLarge => "too large",
             Reason::Busy => "busy",
             Reason::Loop => "forwarding loop",
+            Reason::Malformed => "malformed HTTP",
         }
     }
 }
@@ -446,7 +449,19 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
         let server = Arc::clone(&server);
         move |request, remote| handle(Arc::clone(&server), request, remote)
     };
-    server::serve(listener, limits, handler, &mut signals, Arc::clone(&tally)).await;
+    let malformed = {
+        let server = Arc::clone(&server);
+        move |remote, message: String| refuse_malformed(&server, remote, &message)
+    };
+    server::serve(
+        listener,
+        limits,
+        handler,
+        malformed,
+        &mut signals,
+        Arc::clone(&tally),
+    )
+    .await;
     let synced = match &capture {
         Some(capture) => lock(capture)?.sync().context("syncing the save file"),
         None => Ok(()),
@@ -812,6 +827,47 @@ async fn drain(body: &mut Incoming, timeout: Duration) -> bool {
 }
 
 /// Counts and prints a refused request and builds its answer.
+/// A request the HTTP layer could not read and answered 400: one refused line, counted.
+fn refuse_malformed(server: &Server, remote: SocketAddr, message: &str) {
+    if let Ok(mut stats) = server.stats.lock() {
+        *stats.refused.entry(Reason::Malformed).or_default() += 1;
+    }
+    let received = clock::now();
+    let message = format!("not readable as HTTP: {message}");
+    let mut line = Vec::new();
+    let printed = match server.settings.format {
+        Format::Json => serde_json::to_writer(
+            &mut line,
+            &RefusedLine {
+                received_at: &received.rfc3339,
+                remote_addr: remote.to_string(),
+                method: "-",
+                path: "-",
+                reply_status: 400,
+                refused: Reason::Malformed,
+                reason: &message,
+            },
+        )
+        .map_err(std::io::Error::from)
+        .map(|()| line.push(b'\n')),
+        Format::Text => lines::listen_refused(
+            &mut line,
+            &lines::Refused {
+                clock: &received.clock,
+                remote,
+                method: "-",
+                target: "-",
+                status: 400,
+                message: &message,
+            },
+            server.settings.style,
+        ),
+    };
+    if printed.is_ok() {
+        server.out.print(line);
+    }
+}
+
 fn refuse(
     server: &Server,
     seen: &Seen<'_>,

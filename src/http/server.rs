@@ -90,15 +90,17 @@ impl Signals {
 
 /// Serves `handler` on every accepted connection until a signal, then stops as described in
 /// the module documentation.
-pub(crate) async fn serve<H, F>(
+pub(crate) async fn serve<H, F, M>(
     listener: TcpListener,
     limits: Limits,
     handler: H,
+    malformed: M,
     signals: &mut Signals,
     tally: Arc<Tally>,
 ) where
     H: Fn(Request<Incoming>, SocketAddr) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Response<Body>> + Send + 'static,
+    M: Fn(SocketAddr, String) + Clone + Send + Sync + 'static,
 {
     let (stop, stopping) = watch::channel(false);
     let mut open = JoinSet::new();
@@ -122,6 +124,7 @@ pub(crate) async fn serve<H, F>(
                     remote,
                     limits,
                     handler.clone(),
+                    malformed.clone(),
                     stopping.clone(),
                     Arc::clone(&tally),
                 ));
@@ -143,16 +146,18 @@ pub(crate) async fn serve<H, F>(
 }
 
 /// One connection: HTTP/1.1 with keep-alive, its watchdog, and a graceful stop on request.
-async fn connection<H, F>(
+async fn connection<H, F, M>(
     stream: TcpStream,
     remote: SocketAddr,
     limits: Limits,
     handler: H,
+    malformed: M,
     mut stopping: watch::Receiver<bool>,
     tally: Arc<Tally>,
 ) where
     H: Fn(Request<Incoming>, SocketAddr) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Response<Body>> + Send + 'static,
+    M: Fn(SocketAddr, String),
 {
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched {
@@ -180,7 +185,16 @@ async fn connection<H, F>(
     let mut stop_asked = false;
     loop {
         tokio::select! {
-            _ = conn.as_mut() => return,
+            done = conn.as_mut() => {
+                // A request hyper could not read as HTTP (broken framing) was answered 400
+                // there, before it became a request: say so, as for any refused request.
+                if let Err(error) = done {
+                    if error.is_parse() || error.is_parse_too_large() {
+                        malformed(remote, error.to_string());
+                    }
+                }
+                return;
+            }
             () = expiry(&activity, &limits) => {
                 tally.timed_out.fetch_add(1, Ordering::Relaxed);
                 return;
