@@ -439,21 +439,33 @@ const DURATION_RANGE: (Duration, Duration) =
 /// `30s`, `500ms`, `1m 30s` (humantime's spellings) or `2` (seconds), from 1ms to 24h.
 pub fn parse_duration(text: &str, option: &str) -> Result<Duration> {
     let (low, high) = DURATION_RANGE;
-    let seconds = text.trim().parse::<f64>().ok();
-    let duration = match seconds {
+    match seconds_in(text) {
         // Checked before converting: `Duration::from_secs_f64` panics past its range.
         Some(seconds) if (low.as_secs_f64()..=high.as_secs_f64()).contains(&seconds) => {
-            Some(Duration::from_secs_f64(seconds))
+            Ok(Duration::from_secs_f64(seconds))
         }
-        Some(_) => None,
-        None => humantime::parse_duration(text.trim()).ok(),
-    };
-    match duration {
-        Some(duration) if (low..=high).contains(&duration) => Ok(duration),
         _ => {
             bail!("{option} {text}: expected a duration from 1ms to 24h, such as 30s, 500ms or 1m")
         }
     }
+}
+
+/// Seconds as written: a plain number, or humantime's spellings (`500ms`, `1m 30s`).
+fn seconds_in(text: &str) -> Option<f64> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) => Some(seconds),
+        Err(_) => humantime::parse_duration(text.trim())
+            .ok()
+            .map(|duration| duration.as_secs_f64()),
+    }
+}
+
+/// Bytes as written: a plain number, or bytesize's spellings (`16MiB`, `16MB`, `512K`).
+fn bytes_in(text: &str) -> Option<u64> {
+    text.trim()
+        .parse::<bytesize::ByteSize>()
+        .ok()
+        .map(|size| size.as_u64())
 }
 
 /// The largest size a size flag takes.
@@ -461,12 +473,8 @@ const MAX_SIZE: u64 = 4 << 30;
 
 /// `1048576`, `16MiB`, `16MB`, `512K` (bytesize's spellings): from 1 byte to 4GiB.
 pub fn parse_size(text: &str, option: &str) -> Result<usize> {
-    match text
-        .trim()
-        .parse::<bytesize::ByteSize>()
-        .map(|size| size.as_u64())
-    {
-        Ok(bytes @ 1..=MAX_SIZE) => usize::try_from(bytes)
+    match bytes_in(text) {
+        Some(bytes @ 1..=MAX_SIZE) => usize::try_from(bytes)
             .with_context(|| format!("{option} {text}: larger than this machine can address")),
         _ => bail!("{option} {text}: expected a size from 1 byte to 4GiB, such as 16MiB or 65536"),
     }
@@ -474,15 +482,10 @@ pub fn parse_size(text: &str, option: &str) -> Result<usize> {
 
 /// A duration flag (`10s`, `500ms`, `2`) between `min` and `max` seconds.
 fn duration_within(text: &str, option: &str, min: f64, max: f64) -> Result<Duration> {
-    // A plain number is seconds; anything else in humantime's spellings (`500ms`, `1m 30s`).
-    let seconds = match text.trim().parse::<f64>() {
-        Ok(seconds) => Ok(seconds),
-        Err(_) => humantime::parse_duration(text.trim()).map(|d| d.as_secs_f64()),
-    };
     // Nothing shorter than a millisecond means anything here; 0 only where `min` is 0.
     let lowest = min.max(0.001);
-    match seconds {
-        Ok(seconds) if (lowest..=max).contains(&seconds) || (min == 0.0 && seconds == 0.0) => {
+    match seconds_in(text) {
+        Some(seconds) if (lowest..=max).contains(&seconds) || (min == 0.0 && seconds == 0.0) => {
             Ok(Duration::from_secs_f64(seconds))
         }
         _ if min == 0.0 => bail!(
@@ -507,11 +510,7 @@ fn seconds_label(seconds: f64) -> String {
 
 /// A size flag (`64MiB`, `512K`, `65536`) between `min` and `max` bytes.
 fn size_within(text: &str, option: &str, min: u64, max: u64) -> Result<usize> {
-    let bytes = text
-        .trim()
-        .parse::<bytesize::ByteSize>()
-        .ok()
-        .map(|size| size.as_u64())
+    let bytes = bytes_in(text)
         .filter(|bytes| (min..=max).contains(bytes))
         .and_then(|bytes| usize::try_from(bytes).ok());
     bytes.with_context(|| {

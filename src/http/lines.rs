@@ -7,7 +7,7 @@ use crate::http::latency;
 use crate::http::wire::{Forwarded, Outcome, one_line};
 use crate::judge::report::Record;
 use crate::output::escape::printable as p;
-use crate::output::render::{Style, counts, issues, mark};
+use crate::output::render::{Style, counts, issues, mark, record_head};
 
 /// Where `listen` listens and the exact URL to put in the handler's task field.
 pub fn listen_banner(
@@ -201,18 +201,7 @@ fn plural(count: usize) -> &'static str {
 /// One payload `send` handled: mark, event, object, the handler's status, latency and answer.
 pub fn send_line(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Result<()> {
     let record = &outcome.record;
-    let mark = mark(record.valid, style);
-    let mut line = format!(
-        "{mark} {}  {}",
-        style.dim(&format!("{}:{}", p(&record.source), record.line)),
-        style.strong(&p(record.event.as_deref().unwrap_or("(no event id)")))
-    );
-    if let Some(object_id) = &record.object_id {
-        line.push_str(&format!(
-            "  {}",
-            p(&crate::output::inspect::plain(object_id))
-        ));
-    }
+    let mut line = record_head(record, style);
     let latency = outcome
         .latency_ms
         .map(|ms| latency::format(std::time::Duration::from_secs_f64(ms / 1000.0)))

@@ -827,13 +827,36 @@ async fn drain(body: &mut Incoming, timeout: Duration) -> bool {
 }
 
 /// Counts and prints a refused request and builds its answer.
-/// A request the HTTP layer could not read and answered 400: one refused line, counted.
+/// A request the HTTP layer could not read and answered 400: one refused line, counted. It
+/// has no method or path to show.
 fn refuse_malformed(server: &Server, remote: SocketAddr, message: &str) {
-    if let Ok(mut stats) = server.stats.lock() {
-        *stats.refused.entry(Reason::Malformed).or_default() += 1;
-    }
-    let received = clock::now();
     let message = format!("not readable as HTTP: {message}");
+    let received = clock::now();
+    print_refused(
+        server,
+        &received,
+        remote,
+        "-",
+        "-",
+        Reason::Malformed,
+        &message,
+    );
+}
+
+/// Counts a refused request by its reason and prints its line, text or JSON.
+fn print_refused(
+    server: &Server,
+    received: &Stamp,
+    remote: SocketAddr,
+    method: &str,
+    target: &str,
+    reason: Reason,
+    message: &str,
+) {
+    if let Ok(mut stats) = server.stats.lock() {
+        *stats.refused.entry(reason).or_default() += 1;
+    }
+    let status = reason.status().as_u16();
     let mut line = Vec::new();
     let printed = match server.settings.format {
         Format::Json => serde_json::to_writer(
@@ -841,11 +864,11 @@ fn refuse_malformed(server: &Server, remote: SocketAddr, message: &str) {
             &RefusedLine {
                 received_at: &received.rfc3339,
                 remote_addr: remote.to_string(),
-                method: "-",
-                path: "-",
-                reply_status: 400,
-                refused: Reason::Malformed,
-                reason: &message,
+                method,
+                path: target,
+                reply_status: status,
+                refused: reason,
+                reason: message,
             },
         )
         .map_err(std::io::Error::from)
@@ -855,10 +878,10 @@ fn refuse_malformed(server: &Server, remote: SocketAddr, message: &str) {
             &lines::Refused {
                 clock: &received.clock,
                 remote,
-                method: "-",
-                target: "-",
-                status: 400,
-                message: &message,
+                method,
+                target,
+                status,
+                message,
             },
             server.settings.style,
         ),
@@ -875,43 +898,17 @@ fn refuse(
     message: &str,
     drained: bool,
 ) -> Response {
-    if let Ok(mut stats) = server.stats.lock() {
-        *stats.refused.entry(reason).or_default() += 1;
-    }
     let status = reason.status();
     let target = shown_target(&seen.parts.uri);
-    let mut line = Vec::new();
-    let printed = match server.settings.format {
-        Format::Json => serde_json::to_writer(
-            &mut line,
-            &RefusedLine {
-                received_at: &seen.received.rfc3339,
-                remote_addr: seen.remote.to_string(),
-                method: seen.parts.method.as_str(),
-                path: &target,
-                reply_status: status.as_u16(),
-                refused: reason,
-                reason: message,
-            },
-        )
-        .map_err(std::io::Error::from)
-        .map(|()| line.push(b'\n')),
-        Format::Text => lines::listen_refused(
-            &mut line,
-            &lines::Refused {
-                clock: &seen.received.clock,
-                remote: seen.remote,
-                method: seen.parts.method.as_str(),
-                target: &target,
-                status: status.as_u16(),
-                message,
-            },
-            server.settings.style,
-        ),
-    };
-    if printed.is_ok() {
-        server.out.print(line);
-    }
+    print_refused(
+        server,
+        seen.received,
+        seen.remote,
+        seen.parts.method.as_str(),
+        &target,
+        reason,
+        message,
+    );
     if let Some(page) = &server.ui {
         let arrival = Arrival {
             parts: seen.parts,

@@ -76,8 +76,6 @@ pub(crate) fn counts(
 
 /// `✓ source:line  event  object_id`, then the errors and warnings of an invalid payload.
 pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::Result<()> {
-    let mark = mark(record.valid, style);
-    let event = record.event.as_deref().unwrap_or("(no event id)");
     // An input that could not be read has no line and no event: one line says why.
     if let Some(unreadable) = record
         .errors
@@ -86,21 +84,33 @@ pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::R
     {
         return writeln!(
             out,
-            "{mark} {}  {}",
+            "{} {}  {}",
+            mark(record.valid, style),
             style.dim(&p(&record.source)),
             style.bad(&p(&unreadable.message))
         );
     }
+    writeln!(out, "{}", record_head(record, style))?;
+    issues(out, record, style, "  ")
+}
+
+/// `✓ source:line  event  object_id`: how a payload's line starts, here and in `send`'s lines.
+pub(crate) fn record_head(record: &Record, style: Style) -> String {
+    let event = record.event.as_deref().unwrap_or("(no event id)");
     let place = format!("{}:{}", p(&record.source), record.line);
-    let mut line = format!("{mark} {}  {}", style.dim(&place), style.strong(&p(event)));
+    let mut line = format!(
+        "{} {}  {}",
+        mark(record.valid, style),
+        style.dim(&place),
+        style.strong(&p(event))
+    );
     if let Some(object_id) = &record.object_id {
         line.push_str(&format!(
             "  {}",
             p(&crate::output::inspect::plain(object_id))
         ));
     }
-    writeln!(out, "{line}")?;
-    issues(out, record, style, "  ")
+    line
 }
 
 pub(crate) fn issues(
