@@ -32,6 +32,11 @@ const BATCH_BYTES: usize = 256 << 10;
 /// Turns each judged payload into output bytes.
 pub trait Render: Sync {
     fn render(&self, record: &Record, payload: Option<&Value>, out: &mut Vec<u8>) -> Result<()>;
+
+    /// Whether `render` shows the payload itself; if not, valid payloads may come without it.
+    fn shows_payload(&self) -> bool {
+        true
+    }
 }
 
 /// One thing the reader found in the inputs, in order.
@@ -87,6 +92,7 @@ impl<R: Render> Work<'_, R> {
         // One clock read per batch: a batch holds what arrived together (see `read`).
         let options = Options {
             now: Some(self.options.now_or_clock()),
+            keep_payload: self.render.shows_payload(),
             ..self.options
         };
         for item in batch.items {

@@ -271,6 +271,10 @@ impl pipeline::Render for ValidateRender {
         }
         Ok(())
     }
+
+    fn shows_payload(&self) -> bool {
+        false
+    }
 }
 
 /// A payload as a JUnit test case: named by where it is and what it is, failed by its errors.

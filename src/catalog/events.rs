@@ -666,9 +666,32 @@ pub fn selects(events: &[&Event], id: Option<&str>) -> bool {
 
 /// The known event id nearest to `id`, when one is near enough to be a likely typo.
 pub fn suggest(id: &str) -> Option<&'static str> {
+    // A capture with one wrong id has it in every payload of that kind: the last few answers
+    // are kept, so the distances to every event are computed once per id, not per payload.
+    const KEEP: usize = 16;
+    static RECENT: std::sync::Mutex<Vec<(String, Option<&'static str>)>> =
+        std::sync::Mutex::new(Vec::new());
+    if let Ok(recent) = RECENT.lock() {
+        if let Some((_, near)) = recent.iter().find(|(seen, _)| seen == id) {
+            return *near;
+        }
+    }
+    let near = nearest(id);
+    if let Ok(mut recent) = RECENT.lock() {
+        if recent.len() == KEEP {
+            recent.remove(0);
+        }
+        recent.push((id.to_string(), near));
+    }
+    near
+}
+
+fn nearest(id: &str) -> Option<&'static str> {
     let (best, distance) = EVENTS
         .iter()
-        .map(|event| (event.id, strsim::damerau_levenshtein(id, event.id)))
+        // Optimal string alignment: transpositions count as one edit, as in Damerau-Levenshtein,
+        // without its per-call table of the alphabet.
+        .map(|event| (event.id, strsim::osa_distance(id, event.id)))
         .min_by_key(|&(_, distance)| distance)?;
     // Far-off names would be a guess, not a suggestion: allow about a third of the name.
     (distance <= id.len().max(best.len()) / 3 + 1).then_some(best)

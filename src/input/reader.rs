@@ -517,6 +517,7 @@ impl Scanner {
         let len = closing_on_line(line).filter(|&len| len <= self.limit)?;
         let document = &line[..len];
         self.begin(State::Nested);
+        self.buf.reserve_exact(len);
         self.buf.extend_from_slice(document);
         // The column matters only if something other than a line break follows on this line.
         let line_ends =
@@ -553,7 +554,7 @@ fn closing_on_line(line: &[u8]) -> Option<usize> {
                 // To the closing quote, jumping over escaped bytes.
                 at += 1;
                 loop {
-                    at += memchr::memchr2(b'"', b'\\', line.get(at..)?)?;
+                    at += quote_or_backslash(line.get(at..)?)?;
                     if line[at] == b'"' {
                         break;
                     }
@@ -572,6 +573,30 @@ fn closing_on_line(line: &[u8]) -> Option<usize> {
         at += 1;
     }
     None
+}
+
+/// The offset of the first `"` or `\` in `bytes`. Eight bytes at a time within one register:
+/// strings in payloads are short, and a search call per string costs more than the string.
+fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `word` equal to `byte`; the lowest one set is exact.
+    let equal = |word: u64, byte: u8| {
+        let x = word ^ (ONES * u64::from(byte));
+        x.wrapping_sub(ONES) & !x & HIGH
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for (index, chunk) in chunks.by_ref().enumerate() {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let hits = equal(word, b'"') | equal(word, b'\\');
+        if hits != 0 {
+            return Some(index * 8 + hits.trailing_zeros() as usize / 8);
+        }
+    }
+    let rest = chunks.remainder();
+    rest.iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|at| bytes.len() - rest.len() + at)
 }
 
 /// A byte table: `true` for the bytes in `set`.

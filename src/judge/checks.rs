@@ -74,7 +74,7 @@ fn field<'a>(payload: &'a Value, outer: &str, inner: &str) -> Option<&'a Value> 
 }
 
 /// Whether `data` is the record of the entity the event is about (it has the entity's `id`).
-fn data_is_entity(event: &Event) -> bool {
+pub(crate) fn data_is_entity(event: &Event) -> bool {
     let documents_id =
         |fields: &[crate::catalog::records::Field]| fields.iter().any(|f| f.name == "id");
     match &event.data {

@@ -5,6 +5,7 @@
 
 pub mod checks;
 pub mod codes;
+pub mod fast;
 pub mod locate;
 pub mod messages;
 pub mod report;

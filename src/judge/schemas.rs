@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::catalog::generate;
 use crate::catalog::records::Def;
 use crate::catalog::{EVENTS, Event};
+use crate::judge::fast;
 
 /// Compiles a schema as draft 2020-12. Formats in a schema of the user's own are asserted, and
 /// one no validator knows is an error rather than a check silently skipped.
@@ -82,6 +83,11 @@ pub struct SchemaSet {
     /// One slot per catalog event, in catalog order.
     events: Vec<Slot>,
     envelope: Slot,
+    /// Each event's plan for the fast lane, compiled on first use (`None`: its schema uses
+    /// something the lane does not check).
+    plans: Vec<OnceLock<Option<fast::Plan>>>,
+    /// The fast lane's rule for the envelope's `event` member.
+    event_rule: OnceLock<Option<fast::EventRule>>,
 }
 
 impl SchemaSet {
@@ -91,6 +97,8 @@ impl SchemaSet {
             source: Source::BuiltIn,
             events: EVENTS.iter().map(|_| Slot::empty()).collect(),
             envelope: Slot::empty(),
+            plans: EVENTS.iter().map(|_| OnceLock::new()).collect(),
+            event_rule: OnceLock::new(),
         }
     }
 
@@ -109,6 +117,8 @@ impl SchemaSet {
             source: Source::Dir(dir.to_path_buf()),
             events,
             envelope: Slot::loaded(load(&envelope_path)?),
+            plans: EVENTS.iter().map(|_| OnceLock::new()).collect(),
+            event_rule: OnceLock::new(),
         };
         for (event, slot) in EVENTS.iter().zip(&set.events) {
             set.compile_slot(slot, || format!("{}.schema.json", event.id))
@@ -150,10 +160,14 @@ impl SchemaSet {
 
     /// The validator of the envelope alone, for events the catalog does not know.
     pub fn envelope(&self) -> Result<&Validator> {
+        self.envelope_schema();
+        self.compile_slot(&self.envelope, || "defs/envelope.schema.json".into())
+    }
+
+    fn envelope_schema(&self) -> &Value {
         self.envelope
             .schema
-            .get_or_init(|| generate::def_file_schema(Def::Envelope));
-        self.compile_slot(&self.envelope, || "defs/envelope.schema.json".into())
+            .get_or_init(|| generate::def_file_schema(Def::Envelope))
     }
 
     fn compile_slot<'a>(&self, slot: &'a Slot, name: impl Fn() -> String) -> Result<&'a Validator> {
@@ -167,6 +181,21 @@ impl SchemaSet {
         }
         .map_err(|error| anyhow::anyhow!("{}: not a usable JSON Schema: {error}", name()))?;
         Ok(slot.validator.get_or_init(|| validator))
+    }
+}
+
+impl fast::Plans for SchemaSet {
+    fn event_rule(&self) -> Option<&fast::EventRule> {
+        self.event_rule
+            .get_or_init(|| fast::event_rule(self.envelope_schema()).ok())
+            .as_ref()
+    }
+
+    fn plan(&self, event: &'static Event) -> Option<&fast::Plan> {
+        let shared = self.event_rule()?;
+        self.plans[index_of(event)]
+            .get_or_init(|| fast::plan(event, self.schema(event), shared).ok())
+            .as_ref()
     }
 }
 

@@ -13,6 +13,7 @@ use crate::input::parse;
 use crate::input::reader::{self, Piece, Position};
 use crate::judge::checks;
 use crate::judge::codes::{Code, CodeSet};
+use crate::judge::fast;
 use crate::judge::locate;
 use crate::judge::messages;
 use crate::judge::report::{Issue, Record, Snippet};
@@ -39,6 +40,9 @@ pub struct Options {
     pub now: Option<i64>,
     /// Documents over this many bytes are dropped while read (`--max-doc`).
     pub max_doc: usize,
+    /// The caller wants each parsed payload back (to show it). Without it, a payload the fast
+    /// lane passes is judged without building it.
+    pub keep_payload: bool,
 }
 
 impl Default for Options {
@@ -52,6 +56,7 @@ impl Default for Options {
             redact: false,
             now: None,
             max_doc: reader::DEFAULT_MAX_DOC,
+            keep_payload: true,
         }
     }
 }
@@ -379,6 +384,19 @@ pub fn judge(
         Piece::Value { start, bytes } => (start, bytes),
     };
     record.line = start.line;
+    // `--undocumented` lists fields of valid payloads too: only the full judge collects them.
+    if !options.keep_payload && !options.undocumented {
+        let asked = fast::Asked {
+            event: options.event,
+            now: options.now_or_clock(),
+        };
+        if let Some(passed) = fast::pass(&bytes, schemas, asked) {
+            record.event = Some(passed.event.id.to_string());
+            record.object_id = Some(passed.object_id);
+            record.valid = true;
+            return Ok((record, None));
+        }
+    }
     let parsed = match parse::parse(&bytes) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -834,5 +852,239 @@ mod tests {
         let error = &record.errors[0];
         assert_eq!(error.message, "invalid JSON: expected value");
         assert_eq!((error.line, error.column), (6, 9));
+    }
+}
+
+#[cfg(test)]
+mod fast_lane {
+    //! The fast lane (`fast`) held to the full judge: on every documented payload, every
+    //! `test-handler` case and thousands of mutants, what it passes the full judge passes.
+    use crate::catalog::{self, Event};
+    use crate::input::reader::{Piece, Position};
+    use crate::judge::fast::{Asked, Plans, pass};
+    use crate::judge::schemas::SchemaSet;
+    use crate::judge::validate::{self, Options};
+    use serde_json::{Value, json};
+
+    /// 2027-01-15: after every documented date.
+    const NOW: i64 = 1_800_000_000;
+
+    fn asked() -> Asked {
+        Asked {
+            event: None,
+            now: NOW,
+        }
+    }
+
+    /// The full judge's record: valid and silent, or not.
+    fn full(schemas: &SchemaSet, text: &str) -> crate::judge::report::Record {
+        let options = Options {
+            now: Some(NOW),
+            ..Options::default()
+        };
+        let piece = Piece::Value {
+            start: Position { line: 1, column: 1 },
+            bytes: text.as_bytes().to_vec(),
+        };
+        validate::judge(piece, "-", 0, schemas, options).unwrap().0
+    }
+
+    /// Holds the lane to the full judge on `text`: what it passes, the full judge passes with
+    /// no warning and the same event and object id. Returns whether it passed.
+    fn agree(schemas: &SchemaSet, text: &str) -> bool {
+        let record = full(schemas, text);
+        let Some(passed) = pass(text.as_bytes(), schemas, asked()) else {
+            return false;
+        };
+        assert!(
+            record.valid && record.warnings.is_empty(),
+            "the fast lane passed what the full judge does not:\n{text}\n{record:?}"
+        );
+        assert_eq!(record.event.as_deref(), Some(passed.event.id), "{text}");
+        assert_eq!(record.object_id.as_ref(), Some(&passed.object_id), "{text}");
+        true
+    }
+
+    /// A small deterministic generator, so a failure names a reproducible case.
+    struct Dice(u64);
+
+    impl Dice {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) as usize % n.max(1)
+        }
+    }
+
+    /// Every place in a value, as JSON pointers.
+    fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    pointers(inner, format!("{at}/{key}"), out);
+                }
+            }
+            Value::Array(items) => {
+                for (index, inner) in items.iter().enumerate() {
+                    pointers(inner, format!("{at}/{index}"), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    /// One change of the kind that makes a payload invalid, or suspect, or neither.
+    fn mutate(payload: &Value, dice: &mut Dice) -> String {
+        let mut payload = payload.clone();
+        let mut places = Vec::new();
+        pointers(&payload, String::new(), &mut places);
+        let place = places[dice.below(places.len())].clone();
+        let replacements = [
+            json!(null),
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!(1.0),
+            json!(18_446_744_073_709_551_615_u64),
+            json!(1e300),
+            json!(""),
+            json!("12a"),
+            json!("0012"),
+            json!("2022-02-30T00:00:00Z"),
+            json!("2022-07-06 00:00:00+0000"),
+            json!("2022-07-14"),
+            json!("2099-01-01T00:00:00Z"),
+            json!("1999-12-31T23:59:59Z"),
+            json!("clients.update"),
+            json!("clients.custom_fields_update"),
+            json!("Clients.Create"),
+            json!(true),
+            json!({}),
+            json!([]),
+            json!([1, "a"]),
+            json!({"id": 1}),
+        ];
+        match dice.below(5) {
+            0 | 1 => {
+                let value = replacements[dice.below(replacements.len())].clone();
+                match payload.pointer_mut(&place) {
+                    Some(slot) => *slot = value,
+                    None => payload = value,
+                }
+            }
+            2 => {
+                // Remove the member, or add one beside it.
+                let (parent, key) = place.rsplit_once('/').unwrap_or(("", ""));
+                if let Some(Value::Object(map)) = payload.pointer_mut(parent) {
+                    if dice.below(2) == 0 {
+                        map.shift_remove(key);
+                    } else {
+                        map.insert("extra".into(), json!(dice.below(3)));
+                    }
+                }
+            }
+            3 => {
+                // A key written twice.
+                let text = payload.to_string();
+                let (parent, key) = place.rsplit_once('/').unwrap_or(("", ""));
+                if !key.is_empty() && !parent.is_empty() {
+                    let needle = format!("\"{key}\":");
+                    if let Some(at) = text.find(&needle) {
+                        return format!("{}\"{key}\":0,{}", &text[..at], &text[at..]);
+                    }
+                }
+                return text;
+            }
+            _ => {
+                // The same payload written another way: pretty, escaped, or reordered.
+                return match dice.below(3) {
+                    0 => serde_json::to_string_pretty(&payload).unwrap(),
+                    1 => payload.to_string().replace("\"id\"", "\"\\u0069d\""),
+                    _ => {
+                        if let Value::Object(map) = &mut payload {
+                            let members: Vec<(String, Value)> =
+                                std::mem::take(map).into_iter().rev().collect();
+                            map.extend(members);
+                        }
+                        payload.to_string()
+                    }
+                };
+            }
+        }
+        payload.to_string()
+    }
+
+    #[test]
+    fn every_documented_payload_takes_the_fast_lane() {
+        let schemas = SchemaSet::built_in();
+        for event in catalog::EVENTS {
+            assert!(schemas.plan(event).is_some(), "{}: no plan", event.id);
+            assert!(agree(&schemas, event.example), "{}", event.id);
+        }
+    }
+
+    #[test]
+    fn every_test_handler_case_agrees_with_the_full_judge() {
+        let schemas = SchemaSet::built_in();
+        let fresh = catalog::cases::Fresh::at(std::time::Duration::from_secs(NOW as u64 - 60), 2);
+        let events: Vec<&'static Event> = catalog::EVENTS.iter().collect();
+        let (mut passed, mut total) = (0, 0);
+        for case in catalog::cases::generate(&events, &fresh) {
+            for payload in &case.payloads {
+                total += 1;
+                passed += usize::from(agree(&schemas, &payload.to_string()));
+            }
+        }
+        // Old names, extra fields and the like are left to the full judge; the rest pass here.
+        assert!(passed * 2 > total, "{passed} of {total}");
+    }
+
+    #[test]
+    fn mutated_payloads_never_pass_where_the_full_judge_objects() {
+        let schemas = SchemaSet::built_in();
+        let mut dice = Dice(7);
+        let (mut passed, mut silent) = (0, 0);
+        for event in catalog::EVENTS {
+            let example: Value = serde_json::from_str(event.example).unwrap();
+            for _ in 0..400 {
+                let text = mutate(&example, &mut dice);
+                let fast = agree(&schemas, &text);
+                passed += usize::from(fast);
+                let record = full(&schemas, &text);
+                if record.valid && record.warnings.is_empty() {
+                    silent += 1;
+                }
+            }
+        }
+        // The lane is not a formality: most mutants the full judge finds clean pass it.
+        assert!(
+            passed * 10 > silent * 7,
+            "{passed} passed of {silent} clean"
+        );
+    }
+
+    #[test]
+    fn what_the_checks_warn_about_is_left_to_the_full_judge() {
+        let schemas = SchemaSet::built_in();
+        let mut payload: Value =
+            serde_json::from_str(catalog::find("accounting.charges.create").unwrap().example)
+                .unwrap();
+        assert!(agree(&schemas, &payload.to_string()));
+        payload["data"]["id"] = json!(1);
+        assert!(!agree(&schemas, &payload.to_string()), "id mismatch");
+        let mut payload: Value =
+            serde_json::from_str(catalog::find("importd.process_failed").unwrap().example).unwrap();
+        assert!(agree(&schemas, &payload.to_string()));
+        payload["data"]["queue"]["stats"]["errors"] = json!(20_000);
+        assert!(!agree(&schemas, &payload.to_string()), "counters");
+        let mut payload: Value =
+            serde_json::from_str(catalog::find("clients.create").unwrap().example).unwrap();
+        payload["event"]["dt"] = json!("2099-01-01T00:00:00Z");
+        assert!(!agree(&schemas, &payload.to_string()), "future");
+        payload["event"]["dt"] = json!("1999-01-01T00:00:00Z");
+        assert!(!agree(&schemas, &payload.to_string()), "ancient");
     }
 }
