@@ -20,14 +20,14 @@ use crate::catalog::{self, Event};
 use crate::input::inputs::{self, Input};
 use crate::input::reader::{self, Piece, Splitter, Step};
 use crate::judge::codes::Code;
-use crate::judge::report::{Issue, Record};
+use crate::judge::report::{Issue, Record, Summary};
 use crate::judge::schemas::SchemaSet;
 use crate::judge::validate::{self, Options};
 
 /// A batch is sent on once it holds this many pieces...
-const BATCH_PIECES: usize = 256;
+const BATCH_PIECES: usize = 1024;
 /// ...or this many bytes of them.
-const BATCH_BYTES: usize = 256 << 10;
+const BATCH_BYTES: usize = 1 << 20;
 
 /// Turns each judged payload into output bytes.
 pub trait Render: Sync {
@@ -63,8 +63,10 @@ struct Batch {
 pub struct Done {
     /// The rendered records, ready for standard output.
     pub out: Vec<u8>,
-    /// The records, for the summary.
+    /// The records, when [`Work::keep_records`] asks for them.
     pub records: Vec<Record>,
+    /// The records counted (on the worker, so the thread that writes output only adds up).
+    pub summary: Summary,
     /// Inputs that could not be opened or read to their end (each also a record).
     pub unreadable: usize,
     /// Input bytes this batch consumed, for progress.
@@ -81,6 +83,9 @@ pub struct Work<'a, R: Render> {
     /// Records without an event id (broken input) are always shown.
     pub events: &'a [&'static Event],
     pub render: R,
+    /// Hand every record back in [`Done::records`] (a JUnit report lists them); otherwise
+    /// records are counted into [`Done::summary`] and dropped where they were made.
+    pub keep_records: bool,
 }
 
 impl<R: Render> Work<'_, R> {
@@ -114,7 +119,10 @@ impl<R: Render> Work<'_, R> {
             }
             self.render
                 .render(&record, payload.as_ref(), &mut done.out)?;
-            done.records.push(record);
+            done.summary.add(&record);
+            if self.keep_records {
+                done.records.push(record);
+            }
         }
         Ok(done)
     }
@@ -124,6 +132,10 @@ impl<R: Render> Work<'_, R> {
 /// than they save.
 const PARALLEL_FROM_BYTES: u64 = 4 << 20;
 
+/// How many files are looked at to estimate the size of all: a directory of thousands of small
+/// files would otherwise cost a `stat` each before the first is read.
+const SIZE_SAMPLES: usize = 32;
+
 /// Judges every payload of `inputs` with `jobs` workers (1: on this thread) and hands each
 /// batch to `sink` in input order.
 pub fn run<R: Render>(
@@ -132,12 +144,25 @@ pub fn run<R: Render>(
     work: &Work<'_, R>,
     sink: impl FnMut(Done) -> Result<()>,
 ) -> Result<()> {
-    let small = inputs
-        .iter()
-        .map(Input::file_size)
-        .sum::<Option<u64>>()
-        .is_some_and(|total| total < PARALLEL_FROM_BYTES);
+    let small = estimated_size(&inputs).is_some_and(|total| total < PARALLEL_FROM_BYTES);
     run_on(inputs, if small { 1 } else { jobs }, work, sink)
+}
+
+/// The size of all inputs, from the sizes of up to [`SIZE_SAMPLES`] of them spread over the
+/// list; `None` if an input is not a file or a sampled one is not a regular file (a pipe has
+/// no size).
+fn estimated_size(inputs: &[Input]) -> Option<u64> {
+    if !inputs.iter().all(|input| matches!(input, Input::File(_))) {
+        return None;
+    }
+    let step = inputs.len().div_ceil(SIZE_SAMPLES).max(1);
+    let sampled: Vec<u64> = inputs
+        .iter()
+        .step_by(step)
+        .map(Input::file_size)
+        .collect::<Option<_>>()?;
+    let total: u64 = sampled.iter().sum();
+    Some(total.saturating_mul(inputs.len() as u64) / (sampled.len().max(1) as u64))
 }
 
 /// [`run`] with exactly `jobs` workers.
@@ -396,6 +421,7 @@ mod tests {
             options: Options::default(),
             events: &[],
             render: Lines,
+            keep_records: true,
         };
         let mut text = Vec::new();
         let mut records = 0;
@@ -447,6 +473,7 @@ mod tests {
             options: Options::default(),
             events: &[],
             render: Threads(Mutex::new(Vec::new())),
+            keep_records: true,
         };
         run(inputs, jobs, &work, |_| Ok(())).unwrap();
         work.render.0.into_inner().unwrap()
@@ -482,6 +509,7 @@ mod tests {
             options: Options::default(),
             events: &[],
             render: Lines,
+            keep_records: true,
         };
         let mut unreadable = 0;
         let mut records = Vec::new();
@@ -514,6 +542,7 @@ mod tests {
             options: Options::default(),
             events: &[],
             render: Lines,
+            keep_records: true,
         };
         let result = run(vec![Input::File(path)], 2, &work, |_| {
             Err(anyhow!("broken pipe"))

@@ -191,12 +191,6 @@ fn judge_all(
             config.err_style,
         )?;
     }
-    let work = Work {
-        schemas: &schemas,
-        options: read.options,
-        events: &read.events,
-        render,
-    };
     let junit = matches!(
         config.mode,
         Mode::Validate {
@@ -204,6 +198,13 @@ fn judge_all(
             ..
         }
     );
+    let work = Work {
+        schemas: &schemas,
+        options: read.options,
+        events: &read.events,
+        render,
+        keep_records: junit,
+    };
     let bar = (progress && config.progress).then(|| Progress::new(&inputs));
     let mut summary = RunSummary {
         totals: Summary::default(),
@@ -211,12 +212,8 @@ fn judge_all(
         cases: Vec::new(),
     };
     pipeline::run(inputs, config.jobs, &work, |done| {
-        for record in &done.records {
-            summary.totals.add(record);
-            if junit {
-                summary.cases.push(junit_case(record));
-            }
-        }
+        summary.totals.merge(done.summary);
+        summary.cases.extend(done.records.iter().map(junit_case));
         summary.totals.skipped += done.skipped;
         if done.unreadable > 0 {
             summary.read_failed = true;

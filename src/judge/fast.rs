@@ -282,15 +282,23 @@ impl Pattern {
     }
 
     fn matches(self, text: &str) -> bool {
-        let word = |part: &str| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'))
-        };
         match self {
             Pattern::Digits => !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
-            Pattern::EventId => text.contains('.') && text.split('.').all(word),
+            Pattern::EventId => {
+                // Words of `[a-z0-9_]` joined by single dots, at least two of them.
+                let (mut dots, mut word) = (0, 0);
+                for byte in text.bytes() {
+                    match byte {
+                        b'a'..=b'z' | b'0'..=b'9' | b'_' => word += 1,
+                        b'.' if word > 0 => {
+                            dots += 1;
+                            word = 0;
+                        }
+                        _ => return false,
+                    }
+                }
+                dots > 0 && word > 0
+            }
             Pattern::DateTime => datetime::is_valid(text),
             Pattern::DateOrDateTime => datetime::check_date_or_date_time(text).is_ok(),
         }

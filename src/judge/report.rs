@@ -101,6 +101,25 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Adds another summary's counts to these (a batch's, counted where it was judged).
+    pub fn merge(&mut self, other: Summary) {
+        self.payloads += other.payloads;
+        self.valid += other.valid;
+        self.invalid += other.invalid;
+        self.warnings += other.warnings;
+        self.skipped += other.skipped;
+        self.unreadable += other.unreadable;
+        for (event, count) in other.by_event {
+            *self.by_event.entry(event).or_default() += count;
+        }
+        for (event, fields) in other.undocumented {
+            let mine = self.undocumented.entry(event).or_default();
+            for (field, count) in fields {
+                *mine.entry(field).or_default() += count;
+            }
+        }
+    }
+
     /// Counts one record in.
     pub fn add(&mut self, record: &Record) {
         if record.errors.iter().any(|e| e.code == Code::Unreadable) {
