@@ -222,7 +222,7 @@ mod tests {
                 source: "/".into(),
                 index: 0,
                 line: 1,
-                event: Some(event.into()),
+                event: Some(event.to_string().into()),
                 object_id: None,
                 valid,
                 errors: if valid {

@@ -668,8 +668,9 @@ async fn respond(
         let mut stats = lock(&server.stats)?;
         let event = record
             .event
-            .clone()
-            .unwrap_or_else(|| "(no event id)".into());
+            .as_deref()
+            .unwrap_or("(no event id)")
+            .to_string();
         *stats.by_event.entry(event).or_default() += 1;
         stats.invalid += usize::from(!record.valid);
         stats.rejected += usize::from(status == StatusCode::UNPROCESSABLE_ENTITY);

@@ -168,10 +168,13 @@ struct Slot {
 
 /// The first eight bytes of `key` (zeros after a shorter key) as one number.
 fn prefix(key: &[u8]) -> u64 {
-    let mut bytes = [0; 8];
-    let len = key.len().min(8);
-    bytes[..len].copy_from_slice(&key[..len]);
-    u64::from_le_bytes(bytes)
+    match key.first_chunk::<8>() {
+        Some(first) => u64::from_le_bytes(*first),
+        None => key
+            .iter()
+            .rev()
+            .fold(0, |word, &byte| word << 8 | u64::from(byte)),
+    }
 }
 
 impl Table {
@@ -713,6 +716,8 @@ enum Place {
 #[derive(Debug, Clone, PartialEq)]
 enum Seen<'de> {
     Str(Cow<'de, str>),
+    /// A string that matched the date-time pattern: its time.
+    Time(i64),
     Unsigned(u64),
     Other,
 }
@@ -723,7 +728,7 @@ impl Seen<'_> {
         match self {
             Seen::Unsigned(n) => Some(*n),
             Seen::Str(text) => text.parse().ok(),
-            Seen::Other => None,
+            Seen::Time(_) | Seen::Other => None,
         }
     }
 }
@@ -732,7 +737,8 @@ impl Seen<'_> {
 #[derive(Default)]
 struct Kept<'de> {
     events_id: Option<Cow<'de, str>>,
-    dt: Option<Cow<'de, str>>,
+    /// `event.dt`, as seconds since the epoch.
+    dt: Option<i64>,
     object_id: Option<Seen<'de>>,
     data_id: Option<Seen<'de>>,
 }
@@ -760,22 +766,29 @@ impl<'de> DeserializeSeed<'de> for Walk<'_, '_, 'de> {
 }
 
 impl<'de> Walk<'_, '_, 'de> {
-    fn string<E: de::Error>(&self, text: &str) -> Result<(), E> {
+    /// Checks a string; a date-time pattern's match gives its time, so that `event.dt` is
+    /// not read twice.
+    fn string<E: de::Error>(&self, text: &str) -> Result<Option<i64>, E> {
         if self.rule.anything {
-            return Ok(());
+            return Ok(None);
         }
         let Some(strings) = &self.rule.string else {
             return Err(unsure());
         };
-        if !strings.patterns.iter().all(|pattern| pattern.matches(text)) {
-            return Err(unsure());
+        let mut time = None;
+        for pattern in &strings.patterns {
+            if *pattern == Pattern::DateTime {
+                time = Some(datetime::parse(text).map_err(|_| unsure())?.unix);
+            } else if !pattern.matches(text) {
+                return Err(unsure());
+            }
         }
         if let Some(allowed) = &strings.allowed {
             if !allowed.iter().any(|one| one == text) {
                 return Err(unsure());
             }
         }
-        Ok(())
+        Ok(time)
     }
 }
 
@@ -824,16 +837,17 @@ impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Seen<'de>, E> {
-        self.string(text)?;
-        Ok(Seen::Str(Cow::Borrowed(text)))
+        Ok(match self.string(text)? {
+            Some(time) => Seen::Time(time),
+            None => Seen::Str(Cow::Borrowed(text)),
+        })
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Seen<'de>, E> {
-        self.string(text)?;
-        Ok(if self.keep {
-            Seen::Str(Cow::Owned(text.to_string()))
-        } else {
-            Seen::Other
+        Ok(match self.string(text)? {
+            Some(time) => Seen::Time(time),
+            None if self.keep => Seen::Str(Cow::Owned(text.to_string())),
+            None => Seen::Other,
         })
     }
 
@@ -911,8 +925,10 @@ impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
                     }
                 }
                 (Place::Event, "dt") => {
-                    if let Seen::Str(text) = value {
-                        self.kept.dt = Some(text);
+                    self.kept.dt = match value {
+                        Seen::Time(time) => Some(time),
+                        Seen::Str(text) => datetime::parse(&text).ok().map(|dt| dt.unix),
+                        _ => None,
                     }
                 }
                 (Place::Event, "object_id") => self.kept.object_id = Some(value),
@@ -1091,8 +1107,7 @@ impl<'de, P: Plans> Visitor<'de> for Top<'_, P> {
         if map.next_key::<IgnoredAny>()?.is_some() {
             return Err(unsure());
         }
-        let dt = kept.dt.as_deref().ok_or_else(unsure)?;
-        let unix = datetime::parse(dt).map_err(|_| unsure())?.unix;
+        let unix = kept.dt.ok_or_else(unsure)?;
         if unix > self.asked.now + checks::CLOCK_SKEW_SECONDS || unix < checks::EARLIEST_PLAUSIBLE {
             return Err(unsure());
         }

@@ -1,7 +1,8 @@
 //! The judge: from a document to a verdict. `schemas` compiles the event schemas, `validate`
-//! judges a piece into a `report::Record` with the help of `checks` (domain rules), `messages`
-//! (sentences), `locate` (line and column) and `codes` (stable codes). It hands records on to
-//! the output stage and the HTTP commands.
+//! judges a piece into a `report::Record` with the help of `fast` (a valid payload passed while
+//! it is read, no document built), `checks` (domain rules), `messages` (sentences), `locate`
+//! (line and column) and `codes` (stable codes). It hands records on to the output stage and
+//! the HTTP commands.
 
 pub mod checks;
 pub mod codes;

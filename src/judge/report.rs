@@ -1,6 +1,7 @@
 //! What a run finds out about each payload: the record `validate --format json` prints one per
 //! line, and the summary at the end.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -17,8 +18,8 @@ pub struct Record {
     pub index: usize,
     /// 1-based line where the payload starts.
     pub line: usize,
-    /// The payload's `events_id`, or null when it has none.
-    pub event: Option<String>,
+    /// The payload's `events_id`, or null when it has none (a catalog id is not copied).
+    pub event: Option<Cow<'static, str>>,
     /// The payload's `object_id` as it stands, or null.
     pub object_id: Option<Value>,
     pub valid: bool,

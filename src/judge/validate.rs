@@ -3,6 +3,8 @@
 //!
 //! Invalid payloads are data, not errors: `Err` is kept for a schema that cannot be used.
 
+use std::borrow::Cow;
+
 use anyhow::Result;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
@@ -391,7 +393,7 @@ pub fn judge(
             now: options.now_or_clock(),
         };
         if let Some(passed) = fast::pass(&bytes, schemas, asked) {
-            record.event = Some(passed.event.id.to_string());
+            record.event = Some(Cow::Borrowed(passed.event.id));
             record.object_id = Some(passed.object_id);
             record.valid = true;
             return Ok((record, None));
@@ -485,7 +487,7 @@ pub fn judge(
             record.undocumented = checks::undocumented(&payload, event);
         }
     }
-    record.event = verdict.event;
+    record.event = verdict.event.map(Cow::Owned);
     record.object_id = verdict.object_id;
     record.valid = verdict.errors.is_empty();
     record.errors = verdict.errors;

@@ -88,7 +88,7 @@ pub fn view(payload: &Value, record: &Record, now: i64, all: bool, redact: bool)
     }
     View {
         valid: record.valid,
-        event: record.event.clone(),
+        event: record.event.as_deref().map(str::to_string),
         description: event.map(|event| event.description),
         object_id: record.object_id.as_ref().map(plain),
         when,
@@ -270,7 +270,9 @@ mod tests {
             source: "-".into(),
             index: 0,
             line: 1,
-            event: payload["event"]["events_id"].as_str().map(String::from),
+            event: payload["event"]["events_id"]
+                .as_str()
+                .map(|id| id.to_string().into()),
             object_id: payload["event"].get("object_id").cloned(),
             valid: true,
             errors: vec![],
