@@ -39,12 +39,27 @@ fn split_27_payloads(bencher: divan::Bencher) {
         .bench(|| Splitter::new(divan::black_box(&text[..])).count());
 }
 
+/// A valid payload through the full judge: parsed into a `Value` and validated (what `inspect`
+/// and `listen` do, as they show the payload).
 #[divan::bench(args = ["clients.create", "accounting.payments.create", "importd.process_success"])]
 fn judge_valid(bencher: divan::Bencher, id: &str) {
     let schemas = SchemaSet::built_in();
     bencher.with_inputs(|| piece(id)).bench_values(|piece| {
         validate::judge(piece, "-", 0, &schemas, Options::default()).unwrap()
     });
+}
+
+/// The same payload through the fast lane, as `validate` judges it.
+#[divan::bench(args = ["clients.create", "accounting.payments.create", "importd.process_success"])]
+fn judge_valid_fast_lane(bencher: divan::Bencher, id: &str) {
+    let schemas = SchemaSet::built_in();
+    let options = Options {
+        keep_payload: false,
+        ..Options::default()
+    };
+    bencher
+        .with_inputs(|| piece(id))
+        .bench_values(|piece| validate::judge(piece, "-", 0, &schemas, options).unwrap());
 }
 
 #[divan::bench]

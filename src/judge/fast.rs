@@ -156,14 +156,24 @@ struct Table {
     multiplier: usize,
 }
 
-/// One name of a [`Table`]: its length and first eight bytes, so that most keys are told
-/// apart without reading the name itself.
+/// One name of a [`Table`]: its length and its first and last eight bytes, so that names of up
+/// to sixteen bytes are compared without reading them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Slot {
     /// `None`: no name here.
     index: Option<u8>,
     len: usize,
     prefix: u64,
+    suffix: u64,
+}
+
+/// The last eight bytes of `key` (nothing for a key of eight bytes or fewer, which its prefix
+/// holds whole).
+fn suffix(key: &[u8]) -> u64 {
+    match key.last_chunk::<8>() {
+        Some(last) if key.len() > 8 => u64::from_le_bytes(*last),
+        _ => 0,
+    }
 }
 
 /// The first eight bytes of `key` (zeros after a shorter key) as one number.
@@ -196,6 +206,7 @@ impl Table {
             index: None,
             len: 0,
             prefix: 0,
+            suffix: 0,
         };
         let build = |multiplier: usize| {
             let mut slots = vec![empty; size];
@@ -210,6 +221,7 @@ impl Table {
                     index: Some(u8::try_from(index).expect("at most 255 names")),
                     len: name.len(),
                     prefix: prefix(name.as_bytes()),
+                    suffix: suffix(name.as_bytes()),
                 };
             }
             (probes, Table { slots, multiplier })
@@ -228,13 +240,18 @@ impl Table {
         let key = key.as_bytes();
         let mask = self.slots.len() - 1;
         let mut at = Table::hash(self.multiplier, key) & mask;
-        let key_prefix = prefix(key);
+        let (key_prefix, key_suffix) = (prefix(key), suffix(key));
         loop {
             let slot = self.slots[at];
             let index = usize::from(slot.index?);
             if slot.len == key.len()
                 && slot.prefix == key_prefix
-                && (key.len() <= 8 || name_at(index).as_bytes()[8..] == key[8..])
+                && slot.suffix == key_suffix
+                && (key.len() <= 16 || {
+                    // Byte by byte: a call to `memcmp` costs more than these few bytes.
+                    let name = name_at(index).as_bytes();
+                    name[8..].iter().zip(&key[8..]).all(|(a, b)| a == b)
+                })
             {
                 return Some(index);
             }
