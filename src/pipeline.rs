@@ -42,7 +42,8 @@ pub trait Render: Sync {
 /// One thing the reader found in the inputs, in order.
 enum Item {
     Piece {
-        source: Arc<str>,
+        /// Where in [`Batch::sources`] its input's name is.
+        source: usize,
         index: usize,
         piece: Piece,
     },
@@ -53,9 +54,27 @@ enum Item {
 }
 
 /// Pieces and what reading them consumed.
+#[derive(Default)]
 struct Batch {
     items: Vec<Item>,
+    /// The names of the inputs the pieces come from, each once: a name shared by every piece
+    /// would have its count changed by the reader and by a worker for each piece.
+    sources: Vec<Arc<str>>,
     bytes: u64,
+}
+
+impl Batch {
+    /// The index of `source` in [`Batch::sources`], adding it if it is new.
+    fn source(&mut self, source: &Arc<str>) -> usize {
+        if !self
+            .sources
+            .last()
+            .is_some_and(|last| Arc::ptr_eq(last, source))
+        {
+            self.sources.push(Arc::clone(source));
+        }
+        self.sources.len() - 1
+    }
 }
 
 /// A judged and rendered batch.
@@ -89,7 +108,7 @@ pub struct Work<'a, R: Render> {
 }
 
 impl<R: Render> Work<'_, R> {
-    fn run(&self, batch: Batch) -> Result<Done> {
+    fn run(&self, mut batch: Batch) -> Result<Done> {
         let mut done = Done {
             bytes: batch.bytes,
             ..Done::default()
@@ -100,13 +119,13 @@ impl<R: Render> Work<'_, R> {
             keep_payload: self.render.shows_payload(),
             ..self.options
         };
-        for item in batch.items {
+        for item in std::mem::take(&mut batch.items) {
             let (record, payload) = match item {
                 Item::Piece {
                     source,
                     index,
                     piece,
-                } => validate::judge(piece, &source, index, self.schemas, options)?,
+                } => validate::judge(piece, &batch.sources[source], index, self.schemas, options)?,
                 Item::Empty(source) => (empty_input(&source), None),
                 Item::Unreadable { source, reason } => {
                     done.unreadable += 1;
@@ -288,10 +307,7 @@ fn read(
     max_doc: usize,
     mut send: impl FnMut(Batch) -> Result<()>,
 ) -> Result<()> {
-    let mut batch = Batch {
-        items: Vec::new(),
-        bytes: 0,
-    };
+    let mut batch = Batch::default();
     let mut piece_bytes = 0;
     for input in inputs {
         let source: Arc<str> = input.name().into();
@@ -329,8 +345,9 @@ fn read(
                 Some(Ok(Step::Piece(piece))) => {
                     piece_bytes += piece.len();
                     for piece in reader::array_elements(piece) {
+                        let source = batch.source(&source);
                         batch.items.push(Item::Piece {
-                            source: source.clone(),
+                            source,
                             index,
                             piece,
                         });
@@ -343,13 +360,7 @@ fn read(
             if full || (pause && !batch.items.is_empty()) {
                 batch.bytes += splitter.consumed() - consumed;
                 consumed = splitter.consumed();
-                send(std::mem::replace(
-                    &mut batch,
-                    Batch {
-                        items: Vec::new(),
-                        bytes: 0,
-                    },
-                ))?;
+                send(std::mem::take(&mut batch))?;
                 piece_bytes = 0;
             }
         }
