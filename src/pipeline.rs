@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::catalog::{self, Event};
 use crate::input::inputs::{self, Input};
-use crate::input::reader::{self, Piece, Splitter, Step};
+use crate::input::reader::{self, Piece, Position, Splitter, Step};
 use crate::judge::codes::Code;
 use crate::judge::report::{Issue, Record, Summary};
 use crate::judge::schemas::SchemaSet;
@@ -27,7 +27,7 @@ use crate::judge::validate::{self, Options};
 /// A batch is sent on once it holds this many pieces...
 const BATCH_PIECES: usize = 1024;
 /// ...or this many bytes of them.
-const BATCH_BYTES: usize = 1 << 20;
+const BATCH_BYTES: usize = 256 << 10;
 
 /// Turns each judged payload into output bytes.
 pub trait Render: Sync {
@@ -41,6 +41,15 @@ pub trait Render: Sync {
 
 /// One thing the reader found in the inputs, in order.
 enum Item {
+    /// What should be one JSON document: its bytes are `range` of [`Batch::text`].
+    Value {
+        /// Where in [`Batch::sources`] its input's name is.
+        source: usize,
+        index: usize,
+        start: Position,
+        range: std::ops::Range<usize>,
+    },
+    /// Any other piece (stray text, a document too large, an input not in UTF-8).
     Piece {
         /// Where in [`Batch::sources`] its input's name is.
         source: usize,
@@ -60,10 +69,21 @@ struct Batch {
     /// The names of the inputs the pieces come from, each once: a name shared by every piece
     /// would have its count changed by the reader and by a worker for each piece.
     sources: Vec<Arc<str>>,
+    /// The bytes of every [`Item::Value`], one after another: one allocation for the batch,
+    /// where a buffer per piece would be allocated by the reader and freed by a worker.
+    text: Vec<u8>,
     bytes: u64,
 }
 
 impl Batch {
+    /// An empty batch with room for a full one's text, so that filling it never copies it.
+    fn new() -> Batch {
+        Batch {
+            text: Vec::with_capacity(BATCH_BYTES + (64 << 10)),
+            ..Batch::default()
+        }
+    }
+
     /// The index of `source` in [`Batch::sources`], adding it if it is new.
     fn source(&mut self, source: &Arc<str>) -> usize {
         if !self
@@ -121,6 +141,19 @@ impl<R: Render> Work<'_, R> {
         };
         for item in std::mem::take(&mut batch.items) {
             let (record, payload) = match item {
+                Item::Value {
+                    source,
+                    index,
+                    start,
+                    range,
+                } => validate::judge_value(
+                    start,
+                    &batch.text[range],
+                    &batch.sources[source],
+                    index,
+                    self.schemas,
+                    options,
+                )?,
                 Item::Piece {
                     source,
                     index,
@@ -307,7 +340,7 @@ fn read(
     max_doc: usize,
     mut send: impl FnMut(Batch) -> Result<()>,
 ) -> Result<()> {
-    let mut batch = Batch::default();
+    let mut batch = Batch::new();
     let mut piece_bytes = 0;
     for input in inputs {
         let source: Arc<str> = input.name().into();
@@ -346,11 +379,25 @@ fn read(
                     piece_bytes += piece.len();
                     for piece in reader::array_elements(piece) {
                         let source = batch.source(&source);
-                        batch.items.push(Item::Piece {
-                            source,
-                            index,
-                            piece,
-                        });
+                        let item = match piece {
+                            Piece::Value { start, bytes } => {
+                                let from = batch.text.len();
+                                batch.text.extend_from_slice(&bytes);
+                                splitter.recycle(bytes);
+                                Item::Value {
+                                    source,
+                                    index,
+                                    start,
+                                    range: from..batch.text.len(),
+                                }
+                            }
+                            piece => Item::Piece {
+                                source,
+                                index,
+                                piece,
+                            },
+                        };
+                        batch.items.push(item);
                         index += 1;
                     }
                 }
@@ -360,7 +407,7 @@ fn read(
             if full || (pause && !batch.items.is_empty()) {
                 batch.bytes += splitter.consumed() - consumed;
                 consumed = splitter.consumed();
-                send(std::mem::take(&mut batch))?;
+                send(std::mem::replace(&mut batch, Batch::new()))?;
                 piece_bytes = 0;
             }
         }

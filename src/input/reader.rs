@@ -135,6 +135,8 @@ struct Scanner {
     dropped: u64,
     limit: usize,
     buf: Vec<u8>,
+    /// A buffer handed back by the consumer (`Splitter::recycle`) for the next document.
+    spare: Option<Vec<u8>>,
     stray: String,
 }
 
@@ -156,6 +158,15 @@ impl<R: BufRead> Splitter<R> {
     pub fn max_doc(mut self, limit: usize) -> Self {
         self.scanner.limit = limit;
         self
+    }
+
+    /// Hands back the bytes of a piece the consumer has copied elsewhere: the next document is
+    /// read into them instead of a new allocation.
+    pub fn recycle(&mut self, mut bytes: Vec<u8>) {
+        if bytes.capacity() <= 1 << 20 {
+            bytes.clear();
+            self.scanner.spare = Some(bytes);
+        }
     }
 
     /// Bytes consumed from the reader so far.
@@ -222,6 +233,7 @@ impl Scanner {
             dropped: 0,
             limit,
             buf: Vec::new(),
+            spare: None,
             stray: String::new(),
         }
     }
@@ -260,11 +272,16 @@ impl Scanner {
         while self.buf.last().is_some_and(u8::is_ascii_whitespace) {
             self.buf.pop();
         }
-        // The next piece is likely about as long as this one: one allocation, no regrowth.
+        // The next piece is likely about as long as this one: one allocation, no regrowth,
+        // unless the consumer handed a buffer back.
         let capacity = self.buf.len().min(1 << 20);
+        let next = self
+            .spare
+            .take()
+            .unwrap_or_else(|| Vec::with_capacity(capacity));
         Piece::Value {
             start: self.start,
-            bytes: std::mem::replace(&mut self.buf, Vec::with_capacity(capacity)),
+            bytes: std::mem::replace(&mut self.buf, next),
         }
     }
 

@@ -311,17 +311,7 @@ pub fn judge(
     schemas: &SchemaSet,
     options: Options,
 ) -> Result<(Record, Option<Value>)> {
-    let mut record = Record {
-        source: source.to_string(),
-        index,
-        line: 0,
-        event: None,
-        object_id: None,
-        valid: false,
-        errors: Vec::new(),
-        warnings: Vec::new(),
-        undocumented: Vec::new(),
-    };
+    let mut record = blank_record(source, index);
     let (start, bytes) = match piece {
         Piece::Stray { start, text } => {
             record.line = start.line;
@@ -385,6 +375,43 @@ pub fn judge(
         }
         Piece::Value { start, bytes } => (start, bytes),
     };
+    judge_document(record, start, &bytes, schemas, options)
+}
+
+/// [`judge`] for the bytes of what should be one JSON document, starting at `start`.
+pub fn judge_value(
+    start: Position,
+    bytes: &[u8],
+    source: &str,
+    index: usize,
+    schemas: &SchemaSet,
+    options: Options,
+) -> Result<(Record, Option<Value>)> {
+    judge_document(blank_record(source, index), start, bytes, schemas, options)
+}
+
+/// The record of a payload not judged yet.
+fn blank_record(source: &str, index: usize) -> Record {
+    Record {
+        source: source.to_string(),
+        index,
+        line: 0,
+        event: None,
+        object_id: None,
+        valid: false,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        undocumented: Vec::new(),
+    }
+}
+
+fn judge_document(
+    mut record: Record,
+    start: Position,
+    bytes: &[u8],
+    schemas: &SchemaSet,
+    options: Options,
+) -> Result<(Record, Option<Value>)> {
     record.line = start.line;
     // `--undocumented` lists fields of valid payloads too: only the full judge collects them.
     if !options.keep_payload && !options.undocumented {
@@ -392,22 +419,22 @@ pub fn judge(
             event: options.event,
             now: options.now_or_clock(),
         };
-        if let Some(passed) = fast::pass(&bytes, schemas, asked) {
+        if let Some(passed) = fast::pass(bytes, schemas, asked) {
             record.event = Some(Cow::Borrowed(passed.event.id));
             record.object_id = Some(passed.object_id);
             record.valid = true;
             return Ok((record, None));
         }
     }
-    let parsed = match parse::parse(&bytes) {
+    let parsed = match parse::parse(bytes) {
         Ok(parsed) => parsed,
         Err(error) => {
-            let offset = reader::offset_of(&bytes, error.line(), error.column());
+            let offset = reader::offset_of(bytes, error.line(), error.column());
             let mut issue = Issue::new(Code::Json, "", parse_message(&error));
             place(
                 &mut issue,
                 start,
-                &bytes,
+                bytes,
                 offset,
                 offset + 1,
                 options.redact,
@@ -425,7 +452,7 @@ pub fn judge(
     let mut spans: Vec<Option<locate::Span>> = vec![None; verdict.warnings.len()];
     if parsed.has_duplicate_keys && !options.allowed.contains(Code::DuplicateKey) {
         // One past the cap is enough to know a note is due; the rest is never collected.
-        for duplicate in locate::duplicate_keys(&bytes, MAX_WARNINGS + 1) {
+        for duplicate in locate::duplicate_keys(bytes, MAX_WARNINGS + 1) {
             let pointer = format!(
                 "{}/{}",
                 duplicate.object,
@@ -453,7 +480,7 @@ pub fn judge(
         &mut verdict.warnings,
         &spans,
         start,
-        &bytes,
+        bytes,
         options.redact,
     );
     if options.strict {
