@@ -58,7 +58,8 @@ pub enum Source {
 /// One schema and its validator, compiled on first use.
 struct Slot {
     schema: OnceLock<Value>,
-    validator: OnceLock<Validator>,
+    /// Compiled by the first thread that needs it; the others wait rather than compile it too.
+    validator: OnceLock<Result<Validator, String>>,
 }
 
 impl Slot {
@@ -171,16 +172,14 @@ impl SchemaSet {
     }
 
     fn compile_slot<'a>(&self, slot: &'a Slot, name: impl Fn() -> String) -> Result<&'a Validator> {
-        if let Some(validator) = slot.validator.get() {
-            return Ok(validator);
-        }
         let schema = slot.schema.get().expect("schema is set before compiling");
-        let validator = match self.source {
-            Source::BuiltIn => compile_built_in(schema),
-            Source::Dir(_) => compile(schema),
-        }
-        .map_err(|error| anyhow::anyhow!("{}: not a usable JSON Schema: {error}", name()))?;
-        Ok(slot.validator.get_or_init(|| validator))
+        slot.validator
+            .get_or_init(|| match self.source {
+                Source::BuiltIn => compile_built_in(schema),
+                Source::Dir(_) => compile(schema),
+            })
+            .as_ref()
+            .map_err(|error| anyhow::anyhow!("{}: not a usable JSON Schema: {error}", name()))
     }
 }
 

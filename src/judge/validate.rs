@@ -431,14 +431,7 @@ fn judge_document(
         Err(error) => {
             let offset = reader::offset_of(bytes, error.line(), error.column());
             let mut issue = Issue::new(Code::Json, "", parse_message(&error));
-            place(
-                &mut issue,
-                start,
-                bytes,
-                offset,
-                offset + 1,
-                options.redact,
-            );
+            place(&mut issue, start, bytes, offset, offset + 1, options.redact);
             record.errors.push(issue);
             return Ok((record, None));
         }
