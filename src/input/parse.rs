@@ -19,8 +19,18 @@ pub struct Parsed {
 
 /// Parses one JSON document from bytes.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, serde_json::Error> {
+    // UTF-8 checked once, whole, where reading from bytes checks each string on its own; text
+    // that is not UTF-8 is read from bytes, so the error names where it breaks.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_from(serde_json::Deserializer::from_str(text)),
+        Err(_) => parse_from(serde_json::Deserializer::from_slice(bytes)),
+    }
+}
+
+fn parse_from<'de, R: serde_json::de::Read<'de>>(
+    mut deserializer: serde_json::Deserializer<R>,
+) -> Result<Parsed, serde_json::Error> {
     let duplicates = Cell::new(false);
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = ValueSeed {
         duplicates: &duplicates,
     }

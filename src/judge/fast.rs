@@ -964,21 +964,26 @@ impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
 
 /// The events by current id. An id that is also another event's old name is left out (the
 /// catalog reads it as the old name).
-static BY_ID: std::sync::LazyLock<(Vec<&'static Event>, Table)> = std::sync::LazyLock::new(|| {
-    let events: Vec<&'static Event> = catalog::EVENTS
-        .iter()
-        .filter(|event| {
-            matches!(catalog::lookup(event.id), Lookup::Known(known) if std::ptr::eq(known, *event))
-        })
-        .collect();
-    let table = Table::new(events.iter().map(|event| event.id));
-    (events, table)
-});
+/// Each with its index in the catalog.
+static BY_ID: std::sync::LazyLock<(Vec<(usize, &'static Event)>, Table)> = std::sync::LazyLock::new(
+    || {
+        let events: Vec<(usize, &'static Event)> = catalog::EVENTS
+            .iter()
+            .enumerate()
+            .filter(|(_, event)| {
+                matches!(catalog::lookup(event.id), Lookup::Known(known) if std::ptr::eq(known, *event))
+            })
+            .collect();
+        let table = Table::new(events.iter().map(|(_, event)| event.id));
+        (events, table)
+    },
+);
 
-fn known_event(id: &str) -> Option<&'static Event> {
+/// The event named `id`, and its index in the catalog.
+fn known_event(id: &str) -> Option<(usize, &'static Event)> {
     let (events, table) = &*BY_ID;
     table
-        .find(id, |index| events[index].id)
+        .find(id, |index| events[index].1.id)
         .map(|index| events[index])
 }
 
@@ -1044,7 +1049,8 @@ impl<'de> Visitor<'de> for KeyVisitor {
 /// index (`None`: that event goes to the full judge).
 pub trait Plans {
     fn event_rule(&self) -> Option<&EventRule>;
-    fn plan(&self, event: &'static Event) -> Option<&Plan>;
+    /// The plan of `event`, the catalog's event number `index`.
+    fn plan(&self, index: usize, event: &'static Event) -> Option<&Plan>;
 }
 
 /// What else a verdict depends on.
@@ -1058,7 +1064,9 @@ pub struct Asked {
 
 /// The payload in `bytes`, if it is sure to be valid and to raise no warning.
 pub fn pass(bytes: &[u8], plans: &impl Plans, asked: Asked) -> Option<Passed> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    // Checked as UTF-8 once, whole: read from bytes, the parser would check each string.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let passed = Top { plans, asked }.deserialize(&mut deserializer).ok()?;
     deserializer.end().ok()?;
     Some(passed)
@@ -1101,7 +1109,7 @@ impl<'de, P: Plans> Visitor<'de> for Top<'_, P> {
             kept: &mut kept,
         })?;
         let id = kept.events_id.take().ok_or_else(unsure)?;
-        let event = known_event(&id).ok_or_else(unsure)?;
+        let (index, event) = known_event(&id).ok_or_else(unsure)?;
         if self
             .asked
             .event
@@ -1109,7 +1117,7 @@ impl<'de, P: Plans> Visitor<'de> for Top<'_, P> {
         {
             return Err(unsure());
         }
-        let plan = self.plans.plan(event).ok_or_else(unsure)?;
+        let plan = self.plans.plan(index, event).ok_or_else(unsure)?;
         match map.next_key::<Key<'de>>()? {
             Some(key) if key.0 == "data" => {}
             _ => return Err(unsure()),

@@ -190,9 +190,9 @@ impl fast::Plans for SchemaSet {
             .as_ref()
     }
 
-    fn plan(&self, event: &'static Event) -> Option<&fast::Plan> {
+    fn plan(&self, index: usize, event: &'static Event) -> Option<&fast::Plan> {
         let shared = self.event_rule()?;
-        self.plans[index_of(event)]
+        self.plans[index]
             .get_or_init(|| fast::plan(event, self.schema(event), shared).ok())
             .as_ref()
     }
