@@ -227,9 +227,10 @@ fn run_on<R: Render>(
     if jobs <= 1 {
         return read(inputs, work.options.max_doc, |batch| sink(work.run(batch)?));
     }
-    // Enough batches in flight to keep every worker busy while the sink catches up. The work
-    // queue holds them all, so the reader, holding a ticket, never blocks on it.
-    let tickets = jobs * 3;
+    // Enough batches in flight to keep every worker busy while the sink catches up, and while
+    // the reader waits for a core (it shares them with the workers). The work queue holds them
+    // all, so the reader, holding a ticket, never blocks on it.
+    let tickets = jobs * 8;
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (work_tx, work_rx) = sync_channel::<(u64, Batch)>(tickets);
