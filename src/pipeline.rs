@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -240,18 +240,31 @@ fn run_on<R: Render>(
         for _ in 0..tickets {
             ticket_tx.send(()).expect("the channel holds every ticket");
         }
-        for _ in 0..jobs {
+        // Files never make the reader wait, so it can judge too (see `read_helping`): one
+        // worker fewer, and no core shared by three busy threads.
+        let helping = inputs.iter().all(|input| matches!(input, Input::File(_)));
+        let workers = if helping { jobs - 1 } else { jobs };
+        for _ in 0..workers {
             let done_tx = done_tx.clone();
             let work_rx = Arc::clone(&work_rx);
             let stop = &stop;
             scope.spawn(move || worker(work, &work_rx, done_tx, stop));
         }
-        drop(done_tx);
-        // The reader is not scoped: blocked on a silent pipe, it must not keep the run alive
-        // once the output has gone (`tail -f capture | jerahook validate | head`).
-        let max_doc = work.options.max_doc;
         let reader =
-            std::thread::spawn(move || read_with_tickets(inputs, max_doc, &ticket_rx, &work_tx));
+            if helping {
+                let (done_tx, work_rx) = (done_tx.clone(), Arc::clone(&work_rx));
+                ReaderThread::Scoped(scope.spawn(move || {
+                    read_helping(inputs, work, &ticket_rx, work_tx, &work_rx, &done_tx)
+                }))
+            } else {
+                // Not scoped: blocked on a silent pipe, it must not keep the run alive once the
+                // output has gone (`tail -f capture | jerahook validate | head`).
+                let max_doc = work.options.max_doc;
+                ReaderThread::Detached(std::thread::spawn(move || {
+                    read_with_tickets(inputs, max_doc, &ticket_rx, &work_tx)
+                }))
+            };
+        drop(done_tx);
         // However this closure ends, the workers stop.
         let _stop_workers = StopOnDrop(&stop);
         // Results arrive in any order; they leave in input order. Returning early (the sink
@@ -267,9 +280,76 @@ fn run_on<R: Render>(
                 let _ = ticket_tx.send(());
             }
         }
-        reader
-            .join()
-            .map_err(|_| anyhow!("the input reader stopped unexpectedly"))?
+        match reader {
+            ReaderThread::Scoped(reader) => reader.join(),
+            ReaderThread::Detached(reader) => reader.join(),
+        }
+        .map_err(|_| anyhow!("the input reader stopped unexpectedly"))?
+    })
+}
+
+/// The thread that reads the inputs.
+enum ReaderThread<'scope> {
+    Scoped(std::thread::ScopedJoinHandle<'scope, Result<()>>),
+    Detached(std::thread::JoinHandle<Result<()>>),
+}
+
+/// [`read_with_tickets`] for inputs that never make the reader wait (files): while no ticket
+/// is free, the reader judges a queued batch itself instead of waiting, and at the end it
+/// judges what is left beside the workers.
+fn read_helping<R: Render>(
+    inputs: Vec<Input>,
+    work: &Work<'_, R>,
+    tickets: &Receiver<()>,
+    work_tx: SyncSender<(u64, Batch)>,
+    work_rx: &Mutex<Receiver<(u64, Batch)>>,
+    done_tx: &SyncSender<(u64, Result<Done>)>,
+) -> Result<()> {
+    let stopped = || anyhow!("output stopped");
+    // Judges one queued batch, unless a worker is already waiting for the queue.
+    let help = || -> Result<bool> {
+        let job = match work_rx.try_lock() {
+            Ok(queue) => queue.try_recv().ok(),
+            Err(_) => None,
+        };
+        match job {
+            Some((seq, batch)) => {
+                done_tx
+                    .send((seq, work.run(batch)))
+                    .map_err(|_| stopped())?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    };
+    let mut seq = 0;
+    let read = read(inputs, work.options.max_doc, |batch| {
+        loop {
+            match tickets.try_recv() {
+                Ok(()) => break,
+                Err(TryRecvError::Disconnected) => return Err(stopped()),
+                Err(TryRecvError::Empty) => {
+                    if !help()? {
+                        tickets.recv().map_err(|_| stopped())?;
+                        break;
+                    }
+                }
+            }
+        }
+        work_tx.send((seq, batch)).map_err(|_| stopped())?;
+        seq += 1;
+        Ok(())
+    })
+    .and_then(|()| {
+        while help()? {}
+        Ok(())
+    });
+    read.or_else(|error| {
+        if error.to_string() == "output stopped" {
+            Ok(())
+        } else {
+            Err(error)
+        }
     })
 }
 
