@@ -23,6 +23,12 @@ use crate::catalog::{Data, EVENTS, Event};
 /// The dialect of every schema.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
+/// The `pattern` of an event id: `clients.create`, `clients.custom_fields.update`.
+pub const EVENT_ID_PATTERN: &str = "^[a-z0-9_]+(\\.[a-z0-9_]+)+$";
+
+/// The `pattern` of an id written as a string: digits only.
+pub const DIGITS_PATTERN: &str = "^[0-9]+$";
+
 /// The base of every `$id`: an identifier, never fetched.
 pub const BASE: &str = "https://jerahook.dev/schemas/";
 
@@ -358,13 +364,13 @@ fn envelope_body() -> Value {
                     "events_id": {
                         "description": "The event id, such as `clients.create`",
                         "type": "string",
-                        "pattern": "^[a-z0-9_]+(\\.[a-z0-9_]+)+$",
+                        "pattern": EVENT_ID_PATTERN,
                     },
                     "object_id": {
                         "description": "The entity the event happened to: an integer or a string of digits (an import queue id for `importd.*`, a mail message id for `email_rates_manager.*`)",
                         "anyOf": [
                             { "type": "integer", "minimum": 0 },
-                            { "type": "string", "pattern": "^[0-9]+$" },
+                            { "type": "string", "pattern": DIGITS_PATTERN },
                         ],
                     },
                 },

@@ -110,7 +110,7 @@ fn id_mismatch(payload: &Value, redact: bool, found: &mut Vec<Issue>) {
 }
 
 /// An id as a number, from an integer or a string of digits.
-fn as_id(value: &Value) -> Option<u64> {
+pub(crate) fn as_id(value: &Value) -> Option<u64> {
     match value {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.parse().ok(),
@@ -118,13 +118,19 @@ fn as_id(value: &Value) -> Option<u64> {
     }
 }
 
+/// The counter of an import's statistics that the others are part of.
+pub(crate) const PROCESSED: &str = "processed";
+
+/// The counters of an import's statistics that cannot exceed [`PROCESSED`].
+pub(crate) const PARTS: [&str; 3] = ["successful", "errors", "duplicates"];
+
 /// Rows that succeeded, failed or were duplicates are each among the rows processed.
 fn counters(stats: &Value, pointer: &str, redact: bool, found: &mut Vec<Issue>) {
     let count = |name: &str| stats.get(name).and_then(Value::as_u64);
-    let Some(processed) = count("processed") else {
+    let Some(processed) = count(PROCESSED) else {
         return;
     };
-    for part in ["successful", "errors", "duplicates"] {
+    for part in PARTS {
         if let Some(value) = count(part) {
             if value > processed {
                 found.push(Issue::new(

@@ -8,7 +8,8 @@
 //! The walk only ever says "valid, nothing to warn about" or "not sure": anything else (an
 //! error, a warning, a duplicate key, a keyword or pattern not compiled here) goes to the full
 //! judge, which finds and words every issue. So a payload this lane passes is one the full
-//! judge passes too; `tests` below hold the two together on mutated payloads of every event.
+//! judge passes too; the `fast_lane` tests in `validate` hold the two together on mutated
+//! payloads of every event.
 //!
 //! Soundness rests on three choices: a schema with any keyword not listed in [`KNOWN`] gets
 //! no rule at all; an `anyOf` is checked against its first branch that admits the value's kind
@@ -22,6 +23,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::catalog::generate::{DIALECT, DIGITS_PATTERN, EVENT_ID_PATTERN};
 use crate::catalog::{self, Event, Lookup, datetime};
 use crate::judge::checks;
 
@@ -48,10 +50,6 @@ const KNOWN: &[&str] = &[
     "const",
     "enum",
 ];
-
-/// The dialect a schema must declare, if it declares one: `$ref` beside other keywords means
-/// "and" in 2020-12 but hides them in draft 7.
-const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// How deep schemas may nest through properties, items and references.
 const MAX_DEPTH: usize = 48;
@@ -287,14 +285,11 @@ enum Pattern {
     DateOrDateTime,
 }
 
-const DIGITS: &str = "^[0-9]+$";
-const EVENT_ID: &str = "^[a-z0-9_]+(\\.[a-z0-9_]+)+$";
-
 impl Pattern {
     fn of(pattern: &str) -> Result<Pattern, Unsupported> {
         Ok(match pattern {
-            DIGITS => Pattern::Digits,
-            EVENT_ID => Pattern::EventId,
+            DIGITS_PATTERN => Pattern::Digits,
+            EVENT_ID_PATTERN => Pattern::EventId,
             datetime::PATTERN => Pattern::DateTime,
             datetime::DATE_OR_DATE_TIME_PATTERN => Pattern::DateOrDateTime,
             other => return unsupported(format!("pattern {other:?}")),
@@ -384,6 +379,7 @@ impl<'s> Compiler<'s> {
         if !at_root && map.contains_key("$id") {
             return unsupported("$id below the root");
         }
+        // `$ref` beside other keywords means "and" in 2020-12 but hides them in draft 7.
         if let Some(dialect) = map.get("$schema") {
             if !at_root || dialect != DIALECT {
                 return unsupported("a dialect other than 2020-12");
@@ -659,8 +655,8 @@ pub fn event_rule(envelope: &Value) -> Result<EventRule, Unsupported> {
     let Some(object) = root.object else {
         return unsupported("an envelope that admits no object");
     };
-    match object.properties.iter().find(|(name, _)| name == "event") {
-        Some((_, rule)) => Ok(EventRule(rule.clone())),
+    match object.find("event") {
+        Some(at) => Ok(EventRule(object.properties[at].1.clone())),
         None => unsupported("an envelope without event"),
     }
 }
@@ -674,15 +670,7 @@ pub fn plan(event: &Event, schema: &Value, shared: &EventRule) -> Result<Plan, U
     let Some(object) = root.object else {
         return unsupported("an event schema that admits no object");
     };
-    let names: Vec<&str> = object
-        .properties
-        .iter()
-        .map(|(name, _)| name.as_str())
-        .collect();
-    let (Some(event_at), Some(data_at)) = (
-        names.iter().position(|name| *name == "event"),
-        names.iter().position(|name| *name == "data"),
-    ) else {
+    let (Some(event_at), Some(data_at)) = (object.find("event"), object.find("data")) else {
         return unsupported("an event schema without event and data");
     };
     // The walk accepts only `event` and `data` at the top: no other key may be required.
@@ -696,12 +684,9 @@ pub fn plan(event: &Event, schema: &Value, shared: &EventRule) -> Result<Plan, U
         .object
         .as_mut()
         .and_then(|object| {
-            object
-                .properties
-                .iter_mut()
-                .find(|(name, _)| name == "events_id")
+            let at = object.find("events_id")?;
+            object.properties[at].1.string.as_mut()
         })
-        .and_then(|(_, rule)| rule.string.as_mut())
         .and_then(|strings| strings.allowed.take());
     if !allowed.is_some_and(|allowed| allowed.iter().any(|id| id == event.id)) || own != shared.0 {
         return unsupported("an event member other than the envelope's with the id pinned");
@@ -740,11 +725,11 @@ enum Seen<'de> {
 }
 
 impl Seen<'_> {
-    /// As the domain checks read an id: an integer or a string of digits.
-    fn as_id(&self) -> Option<u64> {
+    /// The value, where it is an integer or a string the checks may read as an id.
+    fn into_id_value(self) -> Option<Value> {
         match self {
-            Seen::Unsigned(n) => Some(*n),
-            Seen::Str(text) => text.parse().ok(),
+            Seen::Unsigned(n) => Some(Value::from(n)),
+            Seen::Str(text) => Some(Value::String(text.into_owned())),
             Seen::Time(_) | Seen::Other => None,
         }
     }
@@ -962,9 +947,8 @@ impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
     }
 }
 
-/// The events by current id. An id that is also another event's old name is left out (the
-/// catalog reads it as the old name).
-/// Each with its index in the catalog.
+/// The events by current id, each with its index in the catalog. An id that is also another
+/// event's old name is left out (the catalog reads it as the old name).
 static BY_ID: std::sync::LazyLock<(Vec<(usize, &'static Event)>, Table)> = std::sync::LazyLock::new(
     || {
         let events: Vec<(usize, &'static Event)> = catalog::EVENTS
@@ -991,7 +975,8 @@ fn known_event(id: &str) -> Option<(usize, &'static Event)> {
 #[derive(Default)]
 struct Counters {
     processed: Option<u64>,
-    parts: [Option<u64>; 3],
+    /// By [`checks::PARTS`].
+    parts: [Option<u64>; checks::PARTS.len()],
 }
 
 impl Counters {
@@ -1000,12 +985,10 @@ impl Counters {
             Seen::Unsigned(n) => Some(*n),
             _ => None,
         };
-        match name {
-            "processed" => self.processed = count,
-            "successful" => self.parts[0] = count,
-            "errors" => self.parts[1] = count,
-            "duplicates" => self.parts[2] = count,
-            _ => {}
+        if name == checks::PROCESSED {
+            self.processed = count;
+        } else if let Some(part) = checks::PARTS.iter().position(|part| *part == name) {
+            self.parts[part] = count;
         }
     }
 
@@ -1136,22 +1119,19 @@ impl<'de, P: Plans> Visitor<'de> for Top<'_, P> {
         if unix > self.asked.now + checks::CLOCK_SKEW_SECONDS || unix < checks::EARLIEST_PLAUSIBLE {
             return Err(unsure());
         }
-        let object_id = match kept.object_id.take() {
-            Some(Seen::Unsigned(n)) => Value::from(n),
-            Some(Seen::Str(text)) => Value::String(text.into_owned()),
-            _ => return Err(unsure()),
-        };
+        let object_id = kept
+            .object_id
+            .and_then(Seen::into_id_value)
+            .ok_or_else(unsure)?;
         if plan.entity {
-            if let Some(data_id) = &kept.data_id {
-                let object_id = match &object_id {
-                    Value::Number(n) => n.as_u64(),
-                    Value::String(text) => text.parse().ok(),
-                    _ => None,
-                };
-                if let (Some(a), Some(b)) = (data_id.as_id(), object_id) {
-                    if a != b {
-                        return Err(unsure());
-                    }
+            // Read as `checks` reads both ids: integers, or strings of digits.
+            let data_id = kept.data_id.and_then(Seen::into_id_value);
+            if let (Some(a), Some(b)) = (
+                data_id.as_ref().and_then(checks::as_id),
+                checks::as_id(&object_id),
+            ) {
+                if a != b {
+                    return Err(unsure());
                 }
             }
         }
@@ -1203,8 +1183,8 @@ mod tests {
             "2022-07-14x",
         ];
         for (text, pattern) in [
-            (DIGITS, Pattern::Digits),
-            (EVENT_ID, Pattern::EventId),
+            (DIGITS_PATTERN, Pattern::Digits),
+            (EVENT_ID_PATTERN, Pattern::EventId),
             (datetime::PATTERN, Pattern::DateTime),
             (datetime::DATE_OR_DATE_TIME_PATTERN, Pattern::DateOrDateTime),
         ] {

@@ -4,7 +4,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, ValidationError};
 use serde_json::Value;
 
-use crate::catalog::datetime;
+use crate::catalog::{datetime, generate};
 
 /// Strings longer than this are shortened in messages.
 const SHOWN_CHARS: usize = 40;
@@ -60,7 +60,7 @@ pub fn describe(error: &ValidationError<'_>, redact: bool) -> String {
             format!("{} is not a valid {format}", found_short)
         }
         ValidationErrorKind::Pattern { pattern } => match pattern.as_str() {
-            "^[0-9]+$" => format!(
+            generate::DIGITS_PATTERN => format!(
                 "expected an integer or a string of digits, found {}",
                 found_value
             ),
