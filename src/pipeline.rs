@@ -204,7 +204,7 @@ pub fn run<R: Render>(
 /// list; `None` if an input is not a file or a sampled one is not a regular file (a pipe has
 /// no size).
 fn estimated_size(inputs: &[Input]) -> Option<u64> {
-    if !inputs.iter().all(|input| matches!(input, Input::File(_))) {
+    if !only_files(inputs) {
         return None;
     }
     let step = inputs.len().div_ceil(SIZE_SAMPLES).max(1);
@@ -215,6 +215,11 @@ fn estimated_size(inputs: &[Input]) -> Option<u64> {
         .collect::<Option<_>>()?;
     let total: u64 = sampled.iter().sum();
     Some(total.saturating_mul(inputs.len() as u64) / (sampled.len().max(1) as u64))
+}
+
+/// Whether every input is a named file (no standard input, nothing unreadable).
+fn only_files(inputs: &[Input]) -> bool {
+    inputs.iter().all(|input| matches!(input, Input::File(_)))
 }
 
 /// [`run`] with exactly `jobs` workers.
@@ -242,7 +247,7 @@ fn run_on<R: Render>(
         }
         // Files never make the reader wait, so it can judge too (see `read_helping`): one
         // worker fewer, and no core shared by three busy threads.
-        let helping = inputs.iter().all(|input| matches!(input, Input::File(_)));
+        let helping = only_files(&inputs);
         let workers = if helping { jobs - 1 } else { jobs };
         for _ in 0..workers {
             let done_tx = done_tx.clone();
@@ -305,7 +310,6 @@ fn read_helping<R: Render>(
     work_rx: &Mutex<Receiver<(u64, Batch)>>,
     done_tx: &SyncSender<(u64, Result<Done>)>,
 ) -> Result<()> {
-    let stopped = || anyhow!("output stopped");
     // Judges one queued batch, unless a worker is already waiting for the queue.
     let help = || -> Result<bool> {
         let job = match work_rx.try_lock() {
@@ -316,7 +320,7 @@ fn read_helping<R: Render>(
             Some((seq, batch)) => {
                 done_tx
                     .send((seq, work.run(batch)))
-                    .map_err(|_| stopped())?;
+                    .map_err(|_| output_stopped())?;
                 Ok(true)
             }
             None => Ok(false),
@@ -327,16 +331,16 @@ fn read_helping<R: Render>(
         loop {
             match tickets.try_recv() {
                 Ok(()) => break,
-                Err(TryRecvError::Disconnected) => return Err(stopped()),
+                Err(TryRecvError::Disconnected) => return Err(output_stopped()),
                 Err(TryRecvError::Empty) => {
                     if !help()? {
-                        tickets.recv().map_err(|_| stopped())?;
+                        tickets.recv().map_err(|_| output_stopped())?;
                         break;
                     }
                 }
             }
         }
-        work_tx.send((seq, batch)).map_err(|_| stopped())?;
+        work_tx.send((seq, batch)).map_err(|_| output_stopped())?;
         seq += 1;
         Ok(())
     })
@@ -344,13 +348,7 @@ fn read_helping<R: Render>(
         while help()? {}
         Ok(())
     });
-    read.or_else(|error| {
-        if error.to_string() == "output stopped" {
-            Ok(())
-        } else {
-            Err(error)
-        }
-    })
+    unless_output_stopped(read)
 }
 
 /// Raises the flag when dropped.
@@ -397,22 +395,37 @@ fn read_with_tickets(
     work_tx: &SyncSender<(u64, Batch)>,
 ) -> Result<()> {
     let mut seq = 0;
-    read(inputs, max_doc, |batch| {
+    unless_output_stopped(read(inputs, max_doc, |batch| {
         // No ticket or no worker: the consumer has stopped, and so does reading.
-        tickets.recv().map_err(|_| anyhow!("output stopped"))?;
-        work_tx
-            .send((seq, batch))
-            .map_err(|_| anyhow!("output stopped"))?;
+        tickets.recv().map_err(|_| output_stopped())?;
+        work_tx.send((seq, batch)).map_err(|_| output_stopped())?;
         seq += 1;
         Ok(())
-    })
-    .or_else(|error| {
-        if error.to_string() == "output stopped" {
-            Ok(())
-        } else {
-            Err(error)
-        }
-    })
+    }))
+}
+
+/// Why a reader stopped early: whoever takes its batches has gone. Not an error of the run.
+#[derive(Debug)]
+struct OutputStopped;
+
+impl std::fmt::Display for OutputStopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("output stopped")
+    }
+}
+
+impl std::error::Error for OutputStopped {}
+
+fn output_stopped() -> anyhow::Error {
+    anyhow::Error::new(OutputStopped)
+}
+
+/// A reader's result, with stopping because the output has gone counted as success.
+fn unless_output_stopped(result: Result<()>) -> Result<()> {
+    match result {
+        Err(error) if error.is::<OutputStopped>() => Ok(()),
+        result => result,
+    }
 }
 
 /// Splits the inputs into batches and hands them to `send`, in order.
