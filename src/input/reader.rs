@@ -531,7 +531,7 @@ impl Scanner {
             return None;
         }
         let line = &bytes[..memchr::memchr2(b'\n', b'\r', bytes).unwrap_or(bytes.len())];
-        let len = closing_on_line(line).filter(|&len| len <= self.limit)?;
+        let len = bracket_end(line).filter(|&len| len <= self.limit)?;
         let document = &line[..len];
         self.begin(State::Nested);
         self.buf.reserve_exact(len);
@@ -560,23 +560,16 @@ impl Scanner {
     }
 }
 
-/// The length of the object or array `line` starts with, if it closes within `line` (which
-/// holds no line break): strings and brackets followed exactly as [`Scanner::feed`] follows them.
-fn closing_on_line(line: &[u8]) -> Option<usize> {
+/// The length of the object or array `bytes` starts with, if it closes within them: strings and
+/// brackets followed exactly as [`Scanner::feed`] follows them.
+pub fn bracket_end(bytes: &[u8]) -> Option<usize> {
     let mut depth = 0usize;
     let mut at = 0;
-    while at < line.len() {
-        match line[at] {
+    while at < bytes.len() {
+        match bytes[at] {
             b'"' => {
-                // To the closing quote, jumping over escaped bytes.
-                at += 1;
-                loop {
-                    at += quote_or_backslash(line.get(at..)?)?;
-                    if line[at] == b'"' {
-                        break;
-                    }
-                    at += 2;
-                }
+                at = string_end(bytes, at)?;
+                continue;
             }
             b'{' | b'[' => depth += 1,
             b'}' | b']' => {
@@ -590,6 +583,18 @@ fn closing_on_line(line: &[u8]) -> Option<usize> {
         at += 1;
     }
     None
+}
+
+/// One past the closing quote of the string that opens at `at`, escaped bytes jumped over.
+pub fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut at = at + 1;
+    loop {
+        at += quote_or_backslash(bytes.get(at..)?)?;
+        if bytes[at] == b'"' {
+            return Some(at + 1);
+        }
+        at += 2;
+    }
 }
 
 /// The offset of the first `"` or `\` in `bytes`. Eight bytes at a time within one register:

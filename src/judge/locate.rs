@@ -5,6 +5,8 @@
 //! The text has already parsed as JSON, so the walk can be simple; still, it never indexes out
 //! of bounds and gives up (returns `None`) rather than guess.
 
+use crate::input::reader;
+
 /// A value's place in a document: byte offsets of its first byte and one past its last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -182,29 +184,8 @@ fn skip_ws(text: &[u8], mut at: usize) -> usize {
 /// One past the end of the value at `at`, brackets and strings followed without recursion.
 fn skip_value(text: &[u8], at: usize) -> Option<usize> {
     match text.get(at)? {
-        b'"' => string_end(text, at),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = at;
-            while i < text.len() {
-                match text[i] {
-                    b'"' => {
-                        i = string_end(text, i)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-            None
-        }
+        b'"' => reader::string_end(text, at),
+        b'{' | b'[' => reader::bracket_end(&text[at..]).map(|len| at + len),
         _ => {
             let len = text[at..]
                 .iter()
@@ -215,25 +196,12 @@ fn skip_value(text: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-/// One past the closing quote of the string at `at`.
-fn string_end(text: &[u8], at: usize) -> Option<usize> {
-    let mut i = at + 1;
-    while i < text.len() {
-        match text[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
-        }
-    }
-    None
-}
-
 /// The string at `at`, unescaped, and the offset after it.
 fn string(text: &[u8], at: usize) -> Option<(String, usize)> {
     if text.get(at) != Some(&b'"') {
         return None;
     }
-    let end = string_end(text, at)?;
+    let end = reader::string_end(text, at)?;
     let value: String = serde_json::from_slice(&text[at..end]).ok()?;
     Some((value, end))
 }
