@@ -276,7 +276,7 @@ impl pipeline::Render for ValidateRender {
 
 /// A payload as a JUnit test case: named by where it is and what it is, failed by its errors.
 fn junit_case(record: &Record) -> junit::TestCase {
-    let event = record.event.as_deref().unwrap_or("(no event id)");
+    let event = record.event_label();
     let lines = |issues: &[crate::judge::report::Issue]| {
         issues
             .iter()

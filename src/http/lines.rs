@@ -67,7 +67,7 @@ pub fn listen_line(
     let mut line = format!(
         "{} {mark} {}",
         style.dim(clock),
-        style.strong(&p(record.event.as_deref().unwrap_or("(no event id)")))
+        style.strong(&p(record.event_label()))
     );
     if let Some(object_id) = &record.object_id {
         line.push_str(&format!(

@@ -666,11 +666,7 @@ async fn respond(
     let status = response.status();
     {
         let mut stats = lock(&server.stats)?;
-        let event = record
-            .event
-            .as_deref()
-            .unwrap_or("(no event id)")
-            .to_string();
+        let event = record.event_label().to_string();
         *stats.by_event.entry(event).or_default() += 1;
         stats.invalid += usize::from(!record.valid);
         stats.rejected += usize::from(status == StatusCode::UNPROCESSABLE_ENTITY);

@@ -69,6 +69,16 @@ fn code_name<S: serde::Serializer>(code: &Code, serializer: S) -> Result<S::Ok, 
     serializer.serialize_str(code.name())
 }
 
+/// How a payload without an event id is named in output and counts.
+pub const NO_EVENT_ID: &str = "(no event id)";
+
+impl Record {
+    /// The payload's event id, or [`NO_EVENT_ID`].
+    pub fn event_label(&self) -> &str {
+        self.event.as_deref().unwrap_or(NO_EVENT_ID)
+    }
+}
+
 impl Issue {
     /// An issue at `path`, its position still to be found.
     pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
@@ -133,7 +143,7 @@ impl Summary {
             self.invalid += 1;
         }
         self.warnings += record.warnings.len();
-        let event = record.event.as_deref().unwrap_or("(no event id)");
+        let event = record.event_label();
         // A key is allocated once per event, not once per payload.
         match self.by_event.get_mut(event) {
             Some(count) => *count += 1,

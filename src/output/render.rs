@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use crate::catalog::{EVENTS, Event};
-use crate::judge::report::{Issue, Record, Snippet, Summary};
+use crate::judge::report::{Issue, NO_EVENT_ID, Record, Snippet, Summary};
 use crate::output::escape::{printable as p, push_printable};
 use crate::output::inspect::{Cell, View};
 
@@ -96,7 +96,7 @@ pub fn record_text(out: &mut impl Write, record: &Record, style: Style) -> io::R
 
 /// `✓ source:line  event  object_id`: how a payload's line starts, here and in `send`'s lines.
 pub(crate) fn record_head(record: &Record, style: Style) -> String {
-    let event = record.event.as_deref().unwrap_or("(no event id)");
+    let event = record.event_label();
     let place = format!("{}:{}", p(&record.source), record.line);
     let mut line = format!(
         "{} {}  {}",
@@ -303,7 +303,7 @@ pub fn inspection(
     let mark = mark(view.valid, style);
     let mut header = format!(
         "{mark} {}",
-        style.strong(&p(view.event.as_deref().unwrap_or("(no event id)")))
+        style.strong(&p(view.event.as_deref().unwrap_or(NO_EVENT_ID)))
     );
     if let Some(object_id) = &view.object_id {
         header.push_str(&format!(" #{}", p(object_id)));
