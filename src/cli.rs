@@ -208,6 +208,12 @@ pub struct ListenArgs {
     #[arg(long, value_name = "PATH")]
     pub path: Option<String>,
 
+    /// Also take requests from a web page of this origin (scheme://host[:port]; repeatable or
+    /// comma-separated). Without it, a request carrying an Origin, or a Sec-Fetch-Site other
+    /// than none, is refused with 403: VCS sends neither, browsers always do.
+    #[arg(long, value_name = "ORIGIN", value_delimiter = ',')]
+    pub allow_origin: Vec<String>,
+
     /// Print text for people, or one JSON record per payload per line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -298,7 +304,8 @@ pub struct ListenArgs {
     #[arg(long, value_name = "HOST:PORT", num_args = 0..=1, default_missing_value = "127.0.0.1:8788")]
     pub ui: Option<String>,
 
-    /// The inspector page keeps the last N requests (1 to 1000000).
+    /// The inspector page keeps the last N requests (1 to 100000), and at most 256 MiB of
+    /// them: beyond either, the oldest go first.
     #[arg(long, default_value = "1000", value_name = "N", requires = "ui")]
     pub ui_history: String,
 

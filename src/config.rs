@@ -279,10 +279,13 @@ fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
         .as_deref()
         .map(|url| parse_url(url, "--forward-to"))
         .transpose()?;
-    let path = match args.path {
-        Some(path) if !path.starts_with('/') => Some(format!("/{path}")),
-        other => other,
-    };
+    let path = args.path.as_deref().map(resolve_path).transpose()?;
+    let allow_origins = args
+        .allow_origin
+        .iter()
+        .map(|origin| resolve_origin(origin))
+        .collect::<Result<Vec<_>>>()?;
+    let token = resolve_token(args.token)?;
     let max_body = parse_size(&args.max_body, "--max-body")?;
     let max_in_flight = size_within(&args.max_in_flight, "--max-in-flight", 1 << 10, 64 << 30)?;
     if max_in_flight < max_body {
@@ -291,7 +294,7 @@ fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
             args.max_in_flight
         );
     }
-    let ui = resolve_ui(args.ui.as_deref(), &args.ui_history, args.token.is_some())?;
+    let ui = resolve_ui(args.ui.as_deref(), &args.ui_history, token.is_some())?;
     Ok(listen::Settings {
         addr,
         path,
@@ -307,7 +310,8 @@ fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
         max_body,
         max_in_flight,
         body_timeout: parse_duration(&args.body_timeout, "--body-timeout")?,
-        token: args.token,
+        token,
+        allow_origins,
         save: args.save,
         fsync: args.fsync,
         forward_to,
@@ -330,6 +334,64 @@ fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
     })
 }
 
+/// The most requests `--ui-history` keeps: even at the smallest an entry can be, this many fit
+/// the history's byte cap.
+const MAX_UI_HISTORY: u64 = 100_000;
+
+/// `--path`: what a request's path can be. A leading `/` is added; dot segments, a query or
+/// a fragment could never match a request's path, so they are refused rather than kept.
+fn resolve_path(path: &str) -> Result<String> {
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    let parsed = path.parse::<axum::http::uri::PathAndQuery>().ok();
+    let plain = parsed.as_ref().is_some_and(|parsed| {
+        parsed.query().is_none() && parsed.path() == path && !path.contains('#')
+    });
+    if !plain
+        || path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
+    {
+        bail!(
+            "--path {path}: expected the path VCS posts to, such as /hook (no '.' or '..' segments, no query)"
+        );
+    }
+    Ok(path)
+}
+
+/// `--allow-origin`: an origin as browsers send it, `scheme://host[:port]`, kept in the
+/// form a request's `Origin` header is compared with.
+fn resolve_origin(text: &str) -> Result<String> {
+    let url = reqwest::Url::parse(text.trim())
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+        .filter(|url| url.path() == "/" && url.query().is_none() && url.username().is_empty());
+    match url {
+        Some(url) => Ok(url.origin().ascii_serialization()),
+        None => bail!("--allow-origin {text}: expected an origin such as http://localhost:3000"),
+    }
+}
+
+/// `--token`: an empty or blank one would let anyone in while looking like protection.
+fn resolve_token(token: Option<String>) -> Result<Option<String>> {
+    match token {
+        Some(token) if token.trim().is_empty() => {
+            let given = std::env::args_os()
+                .any(|arg| arg == "--token" || arg.to_string_lossy().starts_with("--token="));
+            let source = if given {
+                "--token"
+            } else {
+                "JERAHOOK_TOKEN (from the environment)"
+            };
+            bail!("{source} is empty: give a secret, or leave it unset for no token")
+        }
+        other => Ok(other),
+    }
+}
+
 /// `--ui [HOST:PORT]` and `--ui-history`: a page beyond loopback shows payloads to whoever
 /// reaches it, so it needs a token.
 fn resolve_ui(addr: Option<&str>, history: &str, token: bool) -> Result<Option<UiSettings>> {
@@ -346,7 +408,7 @@ fn resolve_ui(addr: Option<&str>, history: &str, token: bool) -> Result<Option<U
     }
     Ok(Some(UiSettings {
         addr,
-        history: count_within(history, "--ui-history", 1, 1_000_000)?,
+        history: count_within(history, "--ui-history", 1, MAX_UI_HISTORY)?,
     }))
 }
 

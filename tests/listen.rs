@@ -67,7 +67,7 @@ impl Listener {
             }
         }
         let addr = banner
-            .split("http://")
+            .split("listening on http://")
             .nth(1)
             .and_then(|rest| rest.split('/').next())
             .unwrap_or_else(|| panic!("no address in {banner:?}"))
@@ -221,7 +221,7 @@ fn post(addr: SocketAddr, target: &str, headers: &str, body: &str) -> (u16, Stri
     http(
         addr,
         &format!(
-            "POST {target} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+            "POST {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{headers}\r\n{body}",
             body.len()
         ),
     )
@@ -377,12 +377,12 @@ fn bad_requests_get_the_right_status_and_the_server_keeps_serving() {
     assert!(body.contains("invalid JSON"), "{body}");
     let (status, _) = http(
         addr,
-        "PUT / HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+        "PUT / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
     );
     assert_eq!(status, 405);
     let (status, body) = http(
         addr,
-        "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status, 200);
     assert!(body.contains("\"uptime_seconds\""), "{body}");
@@ -390,7 +390,7 @@ fn bad_requests_get_the_right_status_and_the_server_keeps_serving() {
     // A client that sends its headers and stalls is timed out; others are served meanwhile.
     let mut stalled = TcpStream::connect(addr).unwrap();
     stalled
-        .write_all(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{\"event\"")
+        .write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{\"event\"")
         .unwrap();
     let (status, _) = post(addr, "/", "", &payload);
     assert_eq!(status, 200, "served while another client stalls");
@@ -642,7 +642,7 @@ fn a_save_that_fails_answers_500_and_the_listener_keeps_serving() {
     assert!(body.contains("could not be saved"), "{body}");
     let (status, _) = http(
         listener.addr,
-        "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status, 200);
     let (_, out, err) = listener.stop_all();
@@ -659,7 +659,7 @@ fn a_closed_output_loses_lines_only() {
     }
     let (status, _) = http(
         listener.addr,
-        "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status, 200);
     let (code, _, err) = listener.stop_all();
@@ -685,7 +685,7 @@ fn an_output_nobody_reads_holds_up_no_reply() {
     assert_eq!(records.len(), 3000);
     let (status, _) = http(
         listener.addr,
-        "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status, 200);
     let (code, _, err) = listener.stop_all();
@@ -717,17 +717,17 @@ fn silent_connections_are_closed_and_the_cap_gives_way_to_real_posts() {
     let started = std::time::Instant::now();
     let mut silent = TcpStream::connect(addr).unwrap();
     let mut half = TcpStream::connect(addr).unwrap();
-    half.write_all(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Le")
+    half.write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Le")
         .unwrap();
     let mut kept = TcpStream::connect(addr).unwrap();
-    kept.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+    kept.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .unwrap();
     assert_eq!(read_answer(&mut kept).0, 200);
     std::thread::sleep(Duration::from_millis(200));
 
     // Three open: a fourth is closed without an answer.
     let mut fourth = TcpStream::connect(addr).unwrap();
-    let _ = fourth.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    let _ = fourth.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     assert!(closed(&mut fourth, Duration::from_secs(5)), "over the cap");
 
     // The header timeout closes the silent and the half-sent one; the kept-alive one waits
@@ -789,7 +789,7 @@ fn a_stop_waits_at_most_the_grace_period() {
         let body = sample("clients.update").to_string();
         let _ = write!(
             stream,
-            "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
         let mut answer = String::new();
@@ -961,7 +961,7 @@ fn bodies_in_flight_beyond_the_budget_get_503_with_retry_after() {
     let mut slow = TcpStream::connect(addr).unwrap();
     write!(
         slow,
-        "POST / HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
         big.len()
     )
     .unwrap();
@@ -972,7 +972,7 @@ fn bodies_in_flight_beyond_the_budget_get_503_with_retry_after() {
         let mut stream = TcpStream::connect(addr).unwrap();
         write!(
             stream,
-            "POST / HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{payload}",
+            "POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{payload}",
             payload.len()
         )
         .unwrap();
@@ -1040,7 +1040,7 @@ fn redirects_from_the_handler_go_back_as_they_are() {
     let payload = sample("clients.create").to_string();
     write!(
         stream,
-        "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{payload}",
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{payload}",
         payload.len()
     )
     .unwrap();
@@ -1066,7 +1066,7 @@ fn an_oversized_body_sent_whole_still_gets_its_413() {
             let mut stream = TcpStream::connect(listener.addr).unwrap();
             write!(
                 stream,
-                "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
+                "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
             )
             .unwrap();
             stream.write_all(&body).expect("the whole body is read");
@@ -1082,7 +1082,7 @@ fn a_client_waiting_for_100_continue_gets_the_413_without_sending_its_body() {
     let listener = Listener::start(&["--max-body", "1000"]);
     let mut stream = TcpStream::connect(listener.addr).unwrap();
     stream
-        .write_all(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n")
+        .write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n")
         .unwrap();
     let (status, head, _) = read_answer(&mut stream);
     assert_eq!(status, 413, "{head}");
@@ -1111,7 +1111,7 @@ fn refused_requests_are_printed_one_line_each_and_counted() {
         assert_eq!(post(addr, "/other?token=s3cret", "", "{}").0, 404);
         let (status, _) = http(
             addr,
-            "PUT /hook?token=s3cret HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+            "PUT /hook?token=s3cret HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
         );
         assert_eq!(status, 405);
         assert_eq!(post(addr, "/hook?token=s3cret", "", "{\"a\": ").0, 400);
@@ -1122,7 +1122,7 @@ fn refused_requests_are_printed_one_line_each_and_counted() {
         // A body that stalls holds the budget (503 for another) until its 408.
         let mut stalled = TcpStream::connect(addr).unwrap();
         stalled
-            .write_all(b"POST /hook?token=s3cret HTTP/1.1\r\nHost: t\r\nContent-Length: 1024\r\n\r\n{\"event\"")
+            .write_all(b"POST /hook?token=s3cret HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1024\r\n\r\n{\"event\"")
             .unwrap();
         std::thread::sleep(Duration::from_millis(200));
         assert_eq!(post(addr, "/hook?token=s3cret", "", "{}").0, 503);
@@ -1361,10 +1361,10 @@ fn silent_and_half_sent_clients_do_not_hold_up_the_stop() {
     let mut listener = Listener::start(&[]);
     let _silent = TcpStream::connect(listener.addr).unwrap();
     let mut half = TcpStream::connect(listener.addr).unwrap();
-    half.write_all(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Le")
+    half.write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Le")
         .unwrap();
     let mut kept = TcpStream::connect(listener.addr).unwrap();
-    kept.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+    kept.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .unwrap();
     assert_eq!(read_answer(&mut kept).0, 200);
     std::thread::sleep(Duration::from_millis(200));
@@ -1411,7 +1411,7 @@ fn a_client_that_half_closes_after_sending_gets_its_answer() {
     let payload = sample("clients.create").to_string();
     write!(
         stream,
-        "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{payload}",
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{payload}",
         payload.len()
     )
     .unwrap();
@@ -1486,7 +1486,9 @@ fn a_request_with_broken_framing_is_a_refused_line_too() {
     ] {
         let (status, _) = http(
             listener.addr,
-            &format!("POST / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n{framing}\r\n\r\n{body}"),
+            &format!(
+                "POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{framing}\r\n\r\n{body}"
+            ),
         );
         assert_eq!(status, 400, "{framing}");
     }
@@ -1498,4 +1500,240 @@ fn a_request_with_broken_framing_is_a_refused_line_too() {
         "{out}"
     );
     assert!(err.contains("3 malformed HTTP (400)"), "{err}");
+}
+
+/// A POST with the headers given (a `Host` among them) and a sample payload.
+fn post_with(addr: SocketAddr, headers: &str) -> (u16, String) {
+    let body = sample("clients.create").to_string();
+    http(
+        addr,
+        &format!(
+            "POST / HTTP/1.1\r\n{headers}Connection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+#[test]
+fn a_web_page_cannot_post_forged_events_nor_reach_it_by_another_name() {
+    let (handler, seen) = fake_handler(|stream| {
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+    let forward = format!("http://{handler}/hook");
+    let listener = Listener::start(&["--forward-to", &forward, "--format", "json"]);
+    let addr = listener.addr;
+    let host = "Host: localhost\r\n";
+    for (headers, what) in [
+        ("Origin: https://evil.example\r\n", "another site's page"),
+        ("Origin: null\r\n", "a sandboxed page"),
+        ("Sec-Fetch-Site: cross-site\r\n", "fetch metadata alone"),
+        (
+            "Sec-Fetch-Site: same-origin\r\n",
+            "a page on this very port",
+        ),
+    ] {
+        let (status, body) = post_with(addr, &format!("{host}{headers}"));
+        assert_eq!(status, 403, "{what}: {body}");
+        assert!(body.contains("--allow-origin"), "{body}");
+    }
+    for name in [
+        "attacker.example",
+        "attacker.example:80",
+        "127.0.0.1.nip.io",
+        "localhost.evil.example",
+    ] {
+        let (status, body) = post_with(addr, &format!("Host: {name}\r\n"));
+        assert_eq!(status, 403, "Host {name}: {body}");
+        assert!(body.contains("loopback names"), "{body}");
+    }
+    assert!(seen.lock().unwrap().is_empty(), "nothing was forwarded");
+    for name in [
+        "localhost",
+        "LOCALHOST:8787",
+        "127.0.0.1",
+        "127.0.0.2:80",
+        "[::1]:8787",
+        "app.localhost",
+    ] {
+        let (status, body) = post_with(addr, &format!("Host: {name}\r\nSec-Fetch-Site: none\r\n"));
+        assert_eq!(status, 200, "Host {name}: {body}");
+    }
+    assert_eq!(seen.lock().unwrap().len(), 6);
+    let (_, out, err) = listener.stop_all();
+    let refused: Vec<Value> = out
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|line| line.get("refused").is_some())
+        .collect();
+    assert_eq!(refused.len(), 8, "{out}");
+    assert!(refused.iter().all(|line| line["reply_status"] == 403));
+    assert!(
+        err.contains("4 from a web page (403), 4 foreign Host (403)"),
+        "{err}"
+    );
+
+    // A page posting on purpose, from an origin allowed by name.
+    let listener = Listener::start(&["--allow-origin", "http://localhost:3000"]);
+    let allowed =
+        "Host: localhost\r\nOrigin: http://localhost:3000\r\nSec-Fetch-Site: same-site\r\n";
+    assert_eq!(post_with(listener.addr, allowed).0, 200);
+    let other = "Host: localhost\r\nOrigin: http://localhost:3001\r\n";
+    assert_eq!(post_with(listener.addr, other).0, 403);
+    let (code, err) = refused_flags(&["--allow-origin", "localhost:3000/app"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--allow-origin localhost:3000/app: expected an origin"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_token_is_a_usage_error_naming_where_it_came_from() {
+    for (args, env, named) in [
+        (&["--token", ""][..], None, "--token is empty"),
+        (&["--token=  "][..], None, "--token is empty"),
+        (
+            &[][..],
+            Some(""),
+            "JERAHOOK_TOKEN (from the environment) is empty",
+        ),
+        (
+            &[][..],
+            Some(" \t"),
+            "JERAHOOK_TOKEN (from the environment) is empty",
+        ),
+    ] {
+        let mut command = Command::new(binary());
+        command
+            .args(["listen", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("JERAHOOK_TOKEN");
+        if let Some(value) = env {
+            command.env("JERAHOOK_TOKEN", value);
+        }
+        let output = command.output().unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?} {env:?}: {err}");
+        assert!(err.contains(named), "{args:?} {env:?}: {err}");
+    }
+}
+
+#[test]
+fn a_path_that_can_never_match_is_refused_at_start() {
+    for path in ["../x", "/a/../x", "/./x", "/x?token=1", "/x#frag", "/x y"] {
+        let (code, err) = refused_flags(&["--path", path]);
+        assert_eq!(code, Some(2), "{path}: {err}");
+        assert!(err.contains("--path"), "{path}: {err}");
+    }
+    let listener = Listener::start(&["--path", "vcs/hook"]);
+    assert!(
+        listener.banner.contains("/vcs/hook\n"),
+        "{}",
+        listener.banner
+    );
+}
+
+#[test]
+fn the_forward_targets_secret_goes_to_nobody() {
+    // Nothing listens there: the handler is down.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("http://user:pa55@127.0.0.1:{port}/hook?token=SECRET");
+    let listener = Listener::start(&["--forward-to", &target, "--ui", "127.0.0.1:0"]);
+    assert!(
+        listener.banner.contains(&format!(
+            "forwarding every payload to http://***@127.0.0.1:{port}/hook?…"
+        )),
+        "{}",
+        listener.banner
+    );
+    let (status, body) = post(
+        listener.addr,
+        "/",
+        "",
+        &sample("clients.create").to_string(),
+    );
+    assert_eq!(status, 502);
+    assert_eq!(body, r#"{"error":"handler unreachable"}"#);
+    let page = listener
+        .banner
+        .split("inspector page on http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .parse::<SocketAddr>()
+        .unwrap();
+    for target in ["/api/info", "/api/requests", "/api/requests/1"] {
+        let (status, body) = http(
+            page,
+            &format!("GET {target} HTTP/1.1\r\nHost: {page}\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status, 200, "{target}");
+        assert!(
+            !body.contains("SECRET") && !body.contains("pa55"),
+            "{target}: {body}"
+        );
+    }
+    let (_, out, err) = listener.stop_all();
+    assert!(out.contains("handler unreachable"), "{out}");
+    for text in [&out, &err] {
+        assert!(!text.contains("SECRET") && !text.contains("pa55"), "{text}");
+    }
+}
+
+#[test]
+fn a_protocol_switch_from_the_handler_is_a_502_and_bodiless_statuses_go_back_without_body() {
+    let (switching, _) = fake_handler(|stream| {
+        let _ = stream.write_all(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    });
+    let listener = Listener::start(&["--forward-to", &format!("http://{switching}/")]);
+    let (status, body) = post(
+        listener.addr,
+        "/",
+        "",
+        &sample("clients.create").to_string(),
+    );
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body, r#"{"error":"bad handler answer"}"#);
+    let (_, out) = listener.stop();
+    assert!(
+        out.contains("101"),
+        "the line says what the handler did: {out}"
+    );
+
+    let (reset, _) = fake_handler(|stream| {
+        let _ = stream.write_all(
+            b"HTTP/1.1 205 Reset Content\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello",
+        );
+    });
+    let listener = Listener::start(&["--forward-to", &format!("http://{reset}/")]);
+    let mut stream = TcpStream::connect(listener.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let body = sample("clients.create").to_string();
+    for _ in 0..2 {
+        stream
+            .write_all(
+                format!(
+                    "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            )
+            .unwrap();
+        let (status, head, answer) = read_answer(&mut stream);
+        assert_eq!(status, 205, "{head}");
+        assert_eq!(answer, "", "{head}");
+        assert!(
+            !head.to_ascii_lowercase().contains("content-type"),
+            "{head}"
+        );
+    }
 }

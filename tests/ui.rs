@@ -20,6 +20,8 @@ struct Listener {
     addr: SocketAddr,
     page: SocketAddr,
     banner: String,
+    /// `--token`, which the page's requests carry.
+    token: Option<String>,
 }
 
 impl Listener {
@@ -53,16 +55,29 @@ impl Listener {
             after("listening on http://"),
             after("inspector page on http://"),
         );
+        let token = args
+            .iter()
+            .position(|arg| *arg == "--token")
+            .map(|i| args[i + 1].to_string());
         Listener {
             child,
             addr,
             page,
             banner,
+            token,
         }
     }
 
+    /// A GET to the page, with the token when there is one.
     fn get(&self, target: &str) -> (u16, String) {
-        exchange(self.page, "GET", target, "", "")
+        let target = match &self.token {
+            Some(token) if !target.contains("token=") => {
+                let separator = if target.contains('?') { '&' } else { '?' };
+                format!("{target}{separator}token={token}")
+            }
+            _ => target.to_string(),
+        };
+        exchange(self.page, "GET", &target, "", "")
     }
 
     fn json(&self, target: &str) -> Value {
@@ -108,8 +123,28 @@ fn exchange(
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or_else(|| panic!("no status in {answer:?}"));
-    let body = answer.split_once("\r\n\r\n").unwrap_or_default().1;
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_default();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return (status, dechunked(body));
+    }
     (status, body.to_string())
+}
+
+/// A chunked body's data.
+fn dechunked(mut rest: &str) -> String {
+    let mut data = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        data.push_str(&after[..size]);
+        rest = &after[size + 2..];
+    }
+    data
 }
 
 fn post(addr: SocketAddr, target: &str, headers: &str, body: &str) -> u16 {
@@ -170,10 +205,11 @@ fn numbers(list: &Value) -> Vec<u64> {
 fn posted_requests_come_back_with_their_verdicts_and_no_token() {
     let listener = Listener::start(&["--ui", "127.0.0.1:0", "--token", "s3cret"]);
     assert!(
-        listener
-            .banner
-            .contains(&format!("inspector page on http://{}/\n", listener.page)),
-        "on loopback the page's URL needs no token: {}",
+        listener.banner.contains(&format!(
+            "inspector page on http://{}/?token=s3cret\n",
+            listener.page
+        )),
+        "the page's URL carries the token: {}",
         listener.banner
     );
     let valid = sample("clients.create");
@@ -477,4 +513,146 @@ fn a_big_body_is_shown_cut_with_a_link_to_the_whole() {
             listener.addr
         )
     );
+}
+
+/// Opens a live-update stream; the connection and the head of its answer.
+fn open_stream(page: SocketAddr) -> (TcpStream, String) {
+    let mut stream = TcpStream::connect(page).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(stream, "GET /api/events HTTP/1.1\r\nHost: {page}\r\n\r\n").unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    (stream, String::from_utf8_lossy(&head).into_owned())
+}
+
+#[test]
+fn with_a_token_the_page_asks_for_it_on_loopback_too() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0", "--token", "s3cret"]);
+    assert!(
+        listener.banner.contains(&format!(
+            "inspector page on http://{}/?token=s3cret",
+            listener.page
+        )),
+        "{}",
+        listener.banner
+    );
+    let page = listener.page;
+    assert_eq!(exchange(page, "GET", "/api/requests", "", "").0, 401);
+    assert_eq!(exchange(page, "GET", "/api/events", "", "").0, 401);
+    assert_eq!(listener.get("/api/requests").0, 200);
+    let script = listener.get("/page.js?token=s3cret").1;
+    assert!(
+        script.contains("function askToken()"),
+        "the page asks for it"
+    );
+}
+
+#[test]
+fn live_update_streams_have_their_own_cap_and_are_told_so() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0"]);
+    let open: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let (stream, head) = open_stream(listener.page);
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+            stream
+        })
+        .collect();
+    let (status, body) = listener.get("/api/events");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("too many live-update streams"), "{body}");
+    assert_eq!(listener.get("/api/info").0, 200, "the page still answers");
+    drop(open);
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, head) = open_stream(listener.page);
+    assert!(
+        head.starts_with("HTTP/1.1 200"),
+        "closed streams give their place: {head}"
+    );
+}
+
+#[test]
+fn connections_over_the_cap_are_told_503_not_reset() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0"]);
+    // Silent connections up to the cap (the header timeout would close them in 10 s).
+    let _held: Vec<TcpStream> = (0..64)
+        .map(|_| TcpStream::connect(listener.page).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, body) = listener.get("/api/info");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("connections open"), "{body}");
+}
+
+#[test]
+fn a_download_nobody_reads_is_cut_off() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0", "--max-body", "2MiB"]);
+    let name = "n".repeat(1 << 20);
+    let big = format!(
+        r#"{{"event":{{"dt":"2025-01-01 10:00:00+0000","events_id":"clients.archive","object_id":7}},"data":{{"name":"{name}"}}}}"#
+    );
+    for _ in 0..24 {
+        assert_eq!(post(listener.addr, "/", "", &big), 200);
+    }
+    let mut stalled = TcpStream::connect(listener.page).unwrap();
+    write!(
+        stalled,
+        "GET /api/capture HTTP/1.1\r\nHost: {}\r\n\r\n",
+        listener.page
+    )
+    .unwrap();
+    // Past the write timeout (10 s) without reading a byte.
+    std::thread::sleep(Duration::from_secs(13));
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut received = 0;
+    let mut buf = vec![0u8; 1 << 16];
+    let ended = loop {
+        match stalled.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => received += n,
+            Err(error) => break error.kind() == std::io::ErrorKind::ConnectionReset,
+        }
+    };
+    assert!(ended, "the server closed the connection");
+    assert!(
+        received < 24 * big.len(),
+        "cut before the end: {received} bytes"
+    );
+    // A reader that reads gets it all.
+    let (status, whole) = listener.get("/api/capture");
+    assert_eq!(status, 200);
+    assert_eq!(whole.lines().count(), 24);
+}
+
+#[test]
+fn a_refused_request_keeps_its_headers_and_target_cut() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0", "--token", "t0ken"]);
+    let pad = "p".repeat(8 << 10);
+    let headers: String = (0..30).map(|i| format!("X-Pad-{i}: {pad}\r\n")).collect();
+    let target = format!("/{}", "t".repeat(10 << 10));
+    let (status, _) = exchange(listener.addr, "POST", &target, &headers, "{}");
+    assert_eq!(status, 401);
+    let detail = listener.json("/api/requests/1");
+    let kept = detail["headers"].as_array().unwrap();
+    let bytes: usize = kept
+        .iter()
+        .map(|pair| pair[0].as_str().unwrap().len() + pair[1].as_str().unwrap().len())
+        .sum();
+    assert!(bytes < 17 << 10, "{bytes} bytes of headers kept");
+    let last = kept.last().unwrap();
+    assert_eq!(last[0], "…");
+    assert!(
+        last[1].as_str().unwrap().contains("more headers not kept"),
+        "{last}"
+    );
+    assert!(detail["path"].as_str().unwrap().len() < 3 << 10);
 }

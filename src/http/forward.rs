@@ -80,6 +80,22 @@ impl Forwarder {
         let answered = self.exchange(method, outgoing, body).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         match answered {
+            // A protocol switch nobody asked for, or an interim answer as the final one:
+            // neither can be passed on as an answer to this POST (nginx answers 502 too).
+            Ok(Answer::Whole(status, _, _)) if status.is_informational() => {
+                let outcome = Forwarded {
+                    status: Some(status.as_u16()),
+                    latency_ms,
+                    body: format!(
+                        "the handler answered {status}, which is no answer to a POST; not passed on"
+                    ),
+                    error: Some("bad answer".into()),
+                };
+                (
+                    failure(StatusCode::BAD_GATEWAY, "bad handler answer"),
+                    outcome,
+                )
+            }
             Ok(Answer::Whole(status, headers, bytes)) => {
                 let outcome = Forwarded {
                     status: Some(status.as_u16()),
@@ -87,38 +103,57 @@ impl Forwarder {
                     body: body_start(&bytes),
                     error: None,
                 };
+                // These statuses have no body (RFC 9110): whatever the handler sent is dropped.
+                let bytes = if bodiless(status) {
+                    Bytes::new()
+                } else {
+                    bytes
+                };
                 let mut response = (status, bytes).into_response();
                 response.headers_mut().extend(end_to_end(&headers));
+                if bodiless(status) {
+                    response.headers_mut().remove(header::CONTENT_TYPE);
+                }
                 (response, outcome)
             }
             Ok(Answer::TooLarge(status)) => {
-                let message = format!(
-                    "the handler answered {} with more than --max-handler-answer ({} bytes); not passed on",
-                    status.as_u16(),
-                    self.max_answer
-                );
                 let outcome = Forwarded {
                     status: None,
                     latency_ms,
-                    body: message.clone(),
+                    body: format!(
+                        "the handler answered {} with more than --max-handler-answer ({} bytes); not passed on",
+                        status.as_u16(),
+                        self.max_answer
+                    ),
                     error: Some("answer too large".into()),
                 };
-                (failure(StatusCode::BAD_GATEWAY, &message), outcome)
+                (
+                    failure(
+                        StatusCode::BAD_GATEWAY,
+                        "handler answer too large (over --max-handler-answer)",
+                    ),
+                    outcome,
+                )
             }
             Err(error) => {
-                let (status, kind) = if error.is_timeout() {
-                    (StatusCode::GATEWAY_TIMEOUT, "timeout")
+                let (status, kind, reason) = if error.is_timeout() {
+                    (StatusCode::GATEWAY_TIMEOUT, "timeout", "handler timed out")
                 } else {
-                    (StatusCode::BAD_GATEWAY, "unreachable")
+                    (
+                        StatusCode::BAD_GATEWAY,
+                        "unreachable",
+                        "handler unreachable",
+                    )
                 };
-                let message = format!("handler {kind}: {}", error_chain(&error));
+                // The URL may carry a secret: the printed line and the page get the causes
+                // without it, the poster only the kind.
                 let outcome = Forwarded {
                     status: None,
                     latency_ms,
-                    body: message.clone(),
+                    body: format!("handler {kind}: {}", error_chain(&error.without_url())),
                     error: Some(kind.into()),
                 };
-                (failure(status, &message), outcome)
+                (failure(status, reason), outcome)
             }
         }
     }
@@ -193,8 +228,14 @@ fn end_to_end(headers: &HeaderMap) -> HeaderMap {
     kept
 }
 
-fn failure(status: StatusCode, message: &str) -> Response {
-    let mut response = (status, json!({ "error": message }).to_string()).into_response();
+/// Statuses whose answers carry no body.
+fn bodiless(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 204 | 205 | 304)
+}
+
+/// An answer of the listener's own; `reason` is fixed text, never the handler's URL.
+fn failure(status: StatusCode, reason: &str) -> Response {
+    let mut response = (status, json!({ "error": reason }).to_string()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -48,7 +48,11 @@ pub fn listen_banner(
         )?;
     }
     if let Some(url) = forward_to {
-        writeln!(out, "  forwarding every payload to {url}")?;
+        writeln!(
+            out,
+            "  forwarding every payload to {}",
+            crate::http::wire::redacted(url)
+        )?;
     }
     writeln!(out, "  Ctrl-C stops and prints a summary")
 }

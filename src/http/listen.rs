@@ -77,6 +77,8 @@ pub struct Settings {
     pub body_timeout: Duration,
     /// Requests must carry this token (`?token=` or `Authorization: Bearer`).
     pub token: Option<String>,
+    /// Origins (`scheme://host[:port]`) whose pages may post; any other `Origin` is refused.
+    pub allow_origins: Vec<String>,
     /// Append every payload answered 2xx to this file, one line each.
     pub save: Option<PathBuf>,
     /// Sync the save file to disk after every line.
@@ -110,6 +112,11 @@ pub enum Reason {
     TooLarge,
     Busy,
     Loop,
+    /// Sent by a web page (an `Origin`, or fetch metadata saying another site).
+    CrossOrigin,
+    /// On loopback, a `Host` that is not a loopback name: a page elsewhere that pointed a
+    /// name of its own at this machine.
+    ForeignHost,
     /// Not readable as HTTP at all (broken framing), answered by the HTTP layer.
     Malformed,
 }
@@ -119,6 +126,7 @@ impl Reason {
         match self {
             Reason::NotJson | Reason::BodyBroken | Reason::Malformed => StatusCode::BAD_REQUEST,
             Reason::Unauthorized => StatusCode::UNAUTHORIZED,
+            Reason::CrossOrigin | Reason::ForeignHost => StatusCode::FORBIDDEN,
             Reason::NotFound => StatusCode::NOT_FOUND,
             Reason::Method => StatusCode::METHOD_NOT_ALLOWED,
             Reason::Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -139,6 +147,8 @@ impl Reason {
             Reason::TooLarge => "too large",
             Reason::Busy => "busy",
             Reason::Loop => "forwarding loop",
+            Reason::CrossOrigin => "from a web page",
+            Reason::ForeignHost => "foreign Host",
             Reason::Malformed => "malformed HTTP",
         }
     }
@@ -183,6 +193,9 @@ pub fn admit(
     if !authorized(settings, uri, authorization) {
         return Admission::Refuse(Reason::Unauthorized, "missing or wrong token".into());
     }
+    if let Some(refusal) = from_elsewhere(settings, headers) {
+        return refusal;
+    }
     if forward::is_loop(headers, instance) {
         return Admission::Refuse(
             Reason::Loop,
@@ -202,6 +215,76 @@ pub fn admit(
         return Admission::Refuse(Reason::TooLarge, too_large(settings.max_body));
     }
     Admission::Read
+}
+
+/// A request a web page made: one carrying an `Origin` not allowed by `--allow-origin`, or
+/// fetch metadata naming another site. VCS sends neither; any browser sends `Origin` on a
+/// POST, so a page the developer happens to visit cannot post forged events. On loopback, a
+/// `Host` that is not a loopback name is refused too (DNS rebinding).
+fn from_elsewhere(settings: &Settings, headers: &HeaderMap) -> Option<Admission> {
+    // Visible ASCII once `to_str` accepts it, so cutting by bytes is safe.
+    let text = |value: &HeaderValue| match value.to_str() {
+        Ok(text) if text.len() > 100 => format!("{}…", &text[..100]),
+        Ok(text) => text.to_string(),
+        Err(_) => "(not text)".to_string(),
+    };
+    if settings.addr.ip().is_loopback() {
+        if let Some(host) = headers.get(header::HOST) {
+            if !host.to_str().is_ok_and(loopback_host) {
+                return Some(Admission::Refuse(
+                    Reason::ForeignHost,
+                    format!(
+                        "Host {}: this listener is on loopback and answers only to loopback names such as localhost or 127.0.0.1",
+                        text(host)
+                    ),
+                ));
+            }
+        }
+    }
+    let origin = headers.get(header::ORIGIN);
+    let allowed = origin.is_some_and(|origin| {
+        origin.to_str().is_ok_and(|origin| {
+            settings
+                .allow_origins
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(origin.trim()))
+        })
+    });
+    if allowed {
+        return None;
+    }
+    let site = headers
+        .get("sec-fetch-site")
+        .filter(|site| site.as_bytes() != b"none");
+    let refused = match (origin, site) {
+        (Some(origin), _) => format!("Origin {}", text(origin)),
+        (None, Some(site)) => format!("Sec-Fetch-Site {}", text(site)),
+        (None, None) => return None,
+    };
+    Some(Admission::Refuse(
+        Reason::CrossOrigin,
+        format!(
+            "{refused}: requests from web pages are refused (VCS sends no Origin); allow a page with --allow-origin"
+        ),
+    ))
+}
+
+/// `localhost`, a name under `.localhost`, 127.0.0.0/8 or `[::1]`, with or without a port.
+fn loopback_host(host: &str) -> bool {
+    let Ok(authority) = host.trim().parse::<axum::http::uri::Authority>() else {
+        return false;
+    };
+    if authority.as_str().contains('@') {
+        return false;
+    }
+    let name = authority.host().to_ascii_lowercase();
+    let name = name.strip_suffix('.').unwrap_or(&name);
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    let ip = name.trim_start_matches('[').trim_end_matches(']');
+    ip.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether a request may be served: it carries the `--token`, if one is set.
@@ -381,9 +464,9 @@ pub fn serve(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
     install_crypto();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        // Save-file writes queue on one lock anyway: a few threads are enough, and each idle
-        // one would keep its own memory.
-        .max_blocking_threads(4)
+        // Judging, save-file syncs and the page's scans (two at a time) run there; each idle
+        // thread would keep its own memory, and there are only so many cores.
+        .max_blocking_threads(6)
         .build()
         .context("starting the HTTP runtime")?;
     let result = runtime.block_on(run(settings, schemas, err_style));
@@ -503,7 +586,7 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
 }
 
 /// Binds the inspector page when `--ui` asks for it; its banner line and its server, which
-/// stops when dropped. Off loopback the page takes the same `--token` as payloads.
+/// stops when dropped. The page takes the same `--token` as payloads.
 async fn start_ui(
     settings: &Settings,
     bound: SocketAddr,
@@ -513,14 +596,15 @@ async fn start_ui(
         return Ok(None);
     };
     let guarded = settings.clone();
-    let open = page.addr.ip().is_loopback();
     let wiring = ui::Wiring {
         listen_url: format!("http://{bound}"),
         forward_to: settings.forward_to.clone(),
         forward_timeout: settings.forward_timeout,
         max_answer: settings.max_answer,
         instance: instance.to_string(),
-        guard: Box::new(move |uri, authorization| open || authorized(&guarded, uri, authorization)),
+        // With a token, the page takes it on loopback too: another user of this machine
+        // reaches loopback as well.
+        guard: Box::new(move |uri, authorization| authorized(&guarded, uri, authorization)),
     };
     let (page_ui, page_bound, running) = Ui::start(page, wiring).await?;
     let line = ui::banner_line(page_bound, settings.token.as_deref());
@@ -564,7 +648,7 @@ struct Seen<'a> {
 }
 
 async fn respond(
-    server: &Server,
+    server: &Arc<Server>,
     parts: &Parts,
     mut body: Incoming,
     remote: SocketAddr,
@@ -600,7 +684,19 @@ async fn respond(
             return Ok(refuse(server, &seen, reason, &message, drained));
         }
     };
-    let (mut record, selected) = match decide(settings, &server.schemas, &parts.uri, &bytes, 0)? {
+    // Judging takes time in proportion to the body: off the threads that accept and answer,
+    // so a large payload cannot hold up the others.
+    let judged = {
+        let server = Arc::clone(server);
+        let uri = parts.uri.clone();
+        let body = bytes.clone();
+        tokio::task::spawn_blocking(move || {
+            decide(&server.settings, &server.schemas, &uri, &body, 0)
+        })
+        .await
+        .context("judging the payload")??
+    };
+    let (mut record, selected) = match judged {
         Decision::NotJson(message) => {
             let seen = Seen {
                 body: Some(&bytes),
@@ -1030,6 +1126,7 @@ mod tests {
             max_in_flight: 4096,
             body_timeout: Duration::from_secs(1),
             token: None,
+            allow_origins: vec![],
             save: None,
             fsync: false,
             forward_to: None,

@@ -9,13 +9,17 @@
 mod pretty;
 mod view;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 use axum::body::{Body, Bytes};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, header};
@@ -23,23 +27,42 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::sync::broadcast;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, broadcast};
 use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Sleep;
 
 use crate::http::capture;
 use crate::http::clock::Stamp;
 use crate::http::forward::Forwarder;
 use crate::http::history::{self, Entry, Filter, History, Refusal, Verdict};
-use crate::http::wire::Forwarded;
+use crate::http::wire::{self, Forwarded};
 use crate::judge::report::Record;
 
 const PAGE: &str = include_str!("ui/page.html");
 const SCRIPT: &str = include_str!("ui/page.js");
 const STYLE: &str = include_str!("ui/page.css");
 
-/// Open connections to the page beyond this are closed at once.
+/// Open connections to the page beyond this are answered 503 and closed.
 const MAX_CONNECTIONS: usize = 64;
+
+/// Live-update streams open at once, in all and from one client address: each holds a
+/// connection for as long as its page is open, and must leave room for the page's requests.
+const MAX_STREAMS: usize = 32;
+const MAX_STREAMS_PER_CLIENT: usize = 8;
+
+/// An answer that makes no progress for this long is cut off: a reader that stopped reading
+/// (a download, a live-update stream) must not pin its answer or its connection.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Page requests whose work grows with the history (lists, searches, downloads) run on the
+/// blocking pool, this many at once, in steps of [`STEP`] entries taken under the lock.
+const SCANS: usize = 2;
+const STEP: usize = 256;
+
+/// A download step also ends once its bodies pass this many bytes.
+const STEP_BYTES: usize = 1 << 20;
 
 /// A request's headers must arrive within this.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,7 +97,7 @@ pub(crate) struct Wiring {
     /// This listener's id; replays carry a derived one, so a replay to this listener itself
     /// is taken as a new request, not refused as a loop.
     pub instance: String,
-    /// Whether a request to the page carries `--token` (always true on loopback).
+    /// Whether a request to the page carries `--token` (always true without one).
     pub guard: Guard,
 }
 
@@ -85,6 +108,10 @@ pub(crate) struct Ui {
     context: Wiring,
     /// The page's own address, for the Host check.
     bound: SocketAddr,
+    /// Scans of the history under way: at most [`SCANS`].
+    scans: Semaphore,
+    /// Live-update streams open, by client address.
+    streams: Mutex<HashMap<IpAddr, usize>>,
 }
 
 /// The page's server; stops when dropped.
@@ -119,6 +146,8 @@ impl Ui {
             news: broadcast::channel(256).0,
             context,
             bound,
+            scans: Semaphore::new(SCANS),
+            streams: Mutex::new(HashMap::new()),
         });
         let task = tokio::spawn(serve(listener, Arc::clone(&ui)));
         Ok((ui, bound, Running(task)))
@@ -181,34 +210,43 @@ impl Ui {
     }
 
     fn keep(&self, entry: Entry) {
-        let Ok(mut history) = self.history.lock() else {
-            return;
-        };
-        let n = history.push(entry);
-        if let Some(entry) = history.get(n) {
-            // No page listening is not an error.
-            let _ = self.news.send(view::summary(entry).to_string());
-        }
+        let kept = self.history().push(entry);
+        // No page listening is not an error.
+        let _ = self.news.send(view::summary(&kept).to_string());
+    }
+
+    /// The history, also after a panic elsewhere while it was held: its entries are only
+    /// ever pushed and popped whole.
+    fn history(&self) -> std::sync::MutexGuard<'_, History> {
+        self.history
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `work` on the blocking pool, at most [`SCANS`] at once: work that grows with the
+    /// history holds up neither the threads that answer VCS nor the whole pool, which also
+    /// judges payloads.
+    async fn off_thread<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let _permit = self.scans.acquire().await.ok()?;
+        tokio::task::spawn_blocking(work).await.ok()
     }
 }
 
 fn new_entry(arrival: &Arrival<'_>) -> Entry {
-    let headers = arrival
-        .parts
-        .headers
-        .iter()
-        .map(|(name, value)| {
-            let value = String::from_utf8_lossy(value.as_bytes());
-            (name.to_string(), view::shown_header(name.as_str(), &value))
-        })
-        .collect();
+    let headers = history::kept_headers(arrival.parts.headers.iter().map(|(name, value)| {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        (name.as_str(), view::shown_header(name.as_str(), &value))
+    }));
     Entry {
         n: 0,
         received_at: arrival.received.rfc3339.clone(),
         clock: arrival.received.clock.clone(),
         remote: arrival.remote.to_string(),
         method: arrival.parts.method.to_string(),
-        target: arrival.target.clone(),
+        target: history::cut(arrival.target.clone(), history::TARGET_KEPT),
         headers,
         body: Bytes::new(),
         record: None,
@@ -223,21 +261,27 @@ fn new_entry(arrival: &Arrival<'_>) -> Entry {
 /// Accepts connections to the page until aborted (which drops them all).
 async fn serve(listener: TcpListener, ui: Arc<Ui>) {
     let mut open = JoinSet::new();
+    let mut turned_away = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else {
+                let Ok((stream, remote)) = accepted else {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
+                let stream = WriteDeadline::new(stream);
                 if open.len() >= MAX_CONNECTIONS {
+                    // Told why, not reset; beyond as many again, closed.
+                    if turned_away.len() < MAX_CONNECTIONS {
+                        turned_away.spawn(turn_away(stream));
+                    }
                     continue;
                 }
                 let ui = Arc::clone(&ui);
                 open.spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
                         let ui = Arc::clone(&ui);
-                        async move { Ok::<_, Infallible>(handle(&ui, request).await) }
+                        async move { Ok::<_, Infallible>(handle(&ui, request, remote).await) }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .timer(TokioTimer::new())
@@ -247,11 +291,101 @@ async fn serve(listener: TcpListener, ui: Arc<Ui>) {
                 });
             }
             Some(_) = open.join_next() => {}
+            Some(_) = turned_away.join_next() => {}
         }
     }
 }
 
-async fn handle(ui: &Ui, request: Request<Incoming>) -> Response<Body> {
+/// Answers a connection over [`MAX_CONNECTIONS`] with 503 and closes it.
+async fn turn_away(stream: WriteDeadline) {
+    let service = hyper::service::service_fn(|_| async {
+        let mut answer = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!(
+                "the page has {MAX_CONNECTIONS} connections open; close some of its tabs and retry"
+            ),
+        );
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        Ok::<_, Infallible>(answer)
+    });
+    let answered = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(2))
+        .keep_alive(false)
+        .serve_connection(TokioIo::new(stream), service);
+    let _ = tokio::time::timeout(Duration::from_secs(5), answered).await;
+}
+
+/// A page connection whose writes fail once they have made no progress for
+/// [`WRITE_TIMEOUT`].
+struct WriteDeadline {
+    stream: TcpStream,
+    /// Armed when a write could not go on; cleared by any progress.
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl WriteDeadline {
+    fn new(stream: TcpStream) -> WriteDeadline {
+        WriteDeadline {
+            stream,
+            stalled: None,
+        }
+    }
+
+    /// A write's outcome, or the error that ends a stall that lasted too long.
+    fn watch<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if poll.is_ready() {
+            self.stalled = None;
+            return poll;
+        }
+        let timer = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(WRITE_TIMEOUT)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the page's reader stopped reading",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncRead for WriteDeadline {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteDeadline {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.stream).poll_write(cx, buf);
+        this.watch(cx, poll)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.stream).poll_flush(cx);
+        this.watch(cx, poll)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
+async fn handle(ui: &Arc<Ui>, request: Request<Incoming>, remote: SocketAddr) -> Response<Body> {
     let (parts, body) = request.into_parts();
     let authorization = parts
         .headers
@@ -269,27 +403,40 @@ async fn handle(ui: &Ui, request: Request<Incoming>) -> Response<Body> {
         (&Method::GET, ["page.js"]) => asset(SCRIPT, "text/javascript; charset=utf-8"),
         (&Method::GET, ["page.css"]) => asset(STYLE, "text/css; charset=utf-8"),
         (&Method::GET, ["api", "info"]) => ui.info(),
-        (&Method::GET, ["api", "requests"]) => ui.list(&parts.uri),
-        (&Method::GET, ["api", "requests", n]) => ui.with_entry(n, |entry| {
-            let body_url = format!("/api/requests/{}/body", entry.n);
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |elapsed| elapsed.as_secs() as i64);
-            let detail = view::detail(entry, &ui.context.listen_url, now, &body_url);
-            json_response(StatusCode::OK, &detail)
-        }),
-        (&Method::GET, ["api", "requests", n, "body"]) => ui.with_entry(n, |entry| {
-            download(
+        (&Method::GET, ["api", "requests"]) => ui.list(&parts.uri).await,
+        (&Method::GET, ["api", "requests", n]) => match ui.entry(n) {
+            Ok(entry) => {
+                let listen_url = ui.context.listen_url.clone();
+                // Parsing and marking a body takes time in proportion to it.
+                let detail = ui
+                    .off_thread(move || {
+                        let body_url = format!("/api/requests/{}/body", entry.n);
+                        let now = SystemTime::now()
+                            .duration_since(UNIX_EPOCH)
+                            .map_or(0, |elapsed| elapsed.as_secs() as i64);
+                        view::detail(&entry, &listen_url, now, &body_url)
+                    })
+                    .await;
+                match detail {
+                    Some(detail) => json_response(StatusCode::OK, &detail),
+                    None => error(StatusCode::SERVICE_UNAVAILABLE, "stopping"),
+                }
+            }
+            Err(answer) => *answer,
+        },
+        (&Method::GET, ["api", "requests", n, "body"]) => match ui.entry(n) {
+            Ok(entry) => download(
                 entry.body.clone(),
                 "application/json",
                 &format!("request-{}.json", entry.n),
-            )
-        }),
+            ),
+            Err(answer) => *answer,
+        },
         (&Method::POST, ["api", "requests", n, "replay"]) => {
             ui.replay(n, &parts.headers, body).await
         }
         (&Method::GET, ["api", "capture"]) => ui.capture(&parts.uri),
-        (&Method::GET, ["api", "events"]) => ui.events(),
+        (&Method::GET, ["api", "events"]) => ui.events(remote.ip()),
         (_, ["" | "page.js" | "page.css"] | ["api", ..]) => {
             error(StatusCode::METHOD_NOT_ALLOWED, "wrong method")
         }
@@ -319,22 +466,24 @@ impl Ui {
     }
 
     fn info(&self) -> Response<Body> {
-        let (kept, capacity, last) = match self.history.lock() {
-            Ok(history) => (history.len(), history.capacity(), history.last()),
-            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "a lock was poisoned"),
+        let (kept, capacity, last) = {
+            let history = self.history();
+            (history.len(), history.capacity(), history.last())
         };
         json_response(
             StatusCode::OK,
             &json!({
                 "listen_url": self.context.listen_url,
-                "forward_to": self.context.forward_to.as_ref().map(reqwest::Url::as_str),
+                "forward_to": self.context.forward_to.as_ref().map(wire::redacted),
                 "history": { "kept": kept, "capacity": capacity, "last": last },
                 "version": env!("CARGO_PKG_VERSION"),
             }),
         )
     }
 
-    fn list(&self, uri: &Uri) -> Response<Body> {
+    /// The entries that match, newest first, up to `limit`; scanned in steps, the lock held
+    /// for each step only.
+    async fn list(self: &Arc<Self>, uri: &Uri) -> Response<Body> {
         let query = Query::parse(uri);
         let filter = match query.filter() {
             Ok(filter) => filter,
@@ -344,56 +493,78 @@ impl Ui {
             Ok(limit) => limit.unwrap_or(LIST_LIMIT),
             Err(_) => return error(StatusCode::BAD_REQUEST, "limit: expected a number"),
         };
-        let Ok(history) = self.history.lock() else {
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "a lock was poisoned");
+        let (kept, capacity, last) = {
+            let history = self.history();
+            (history.len(), history.capacity(), history.last())
         };
-        let requests: Vec<Value> = history
-            .newest_first(&filter)
-            .take(limit)
-            .map(view::summary)
-            .collect();
+        let ui = Arc::clone(self);
+        let scanned = self.off_thread(move || {
+            let mut found = Vec::new();
+            // Entries after `last` arrived during the scan: the next look takes them.
+            let mut before = last + 1;
+            let stop = filter.after.unwrap_or(0);
+            while found.len() < limit && before > stop + 1 {
+                let step = ui.history().before(before, STEP);
+                let Some(oldest) = step.last() else {
+                    break;
+                };
+                before = oldest.n;
+                found.extend(
+                    step.iter()
+                        .filter(|entry| entry.matches(&filter))
+                        .take(limit - found.len())
+                        .map(|entry| view::summary(entry)),
+                );
+            }
+            found
+        });
+        let Some(requests) = scanned.await else {
+            return error(StatusCode::SERVICE_UNAVAILABLE, "stopping");
+        };
         json_response(
             StatusCode::OK,
             &json!({
                 "requests": requests,
-                "kept": history.len(),
-                "capacity": history.capacity(),
-                "last": history.last(),
+                "kept": kept,
+                "capacity": capacity,
+                "last": last,
             }),
         )
     }
 
-    fn with_entry(&self, n: &str, answer: impl FnOnce(&Entry) -> Response<Body>) -> Response<Body> {
+    /// Entry `n`, or the answer saying it is not kept.
+    fn entry(&self, n: &str) -> Result<Arc<Entry>, Box<Response<Body>>> {
         let Ok(n) = n.parse::<u64>() else {
-            return error(StatusCode::NOT_FOUND, "requests are numbered from 1");
+            return Err(Box::new(error(
+                StatusCode::NOT_FOUND,
+                "requests are numbered from 1",
+            )));
         };
-        let Ok(history) = self.history.lock() else {
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "a lock was poisoned");
-        };
-        match history.get(n) {
-            Some(entry) => answer(entry),
-            None => error(
+        let history = self.history();
+        history.get(n).ok_or_else(|| {
+            Box::new(error(
                 StatusCode::NOT_FOUND,
                 &format!(
                     "request {n} is not in the history (it keeps the last {})",
                     history.capacity()
                 ),
-            ),
-        }
+            ))
+        })
     }
 
     /// The payloads in the history that match (or the numbered ones, with `n=1,2`), one line
-    /// each as `--save` writes them, oldest first. Refused requests have no payload.
-    fn capture(&self, uri: &Uri) -> Response<Body> {
+    /// each as `--save` writes them, oldest first. Refused requests have no payload. Streamed
+    /// in steps: those kept when the download starts, less any forgotten before their step.
+    fn capture(self: &Arc<Self>, uri: &Uri) -> Response<Body> {
         let query = Query::parse(uri);
         let filter = match query.filter() {
-            Ok(filter) => filter,
+            Ok(filter) => Arc::new(filter),
             Err(message) => return error(StatusCode::BAD_REQUEST, &message),
         };
-        let chosen: Option<BTreeSet<u64>> = match query.get("n") {
+        let chosen: Option<Arc<BTreeSet<u64>>> = match query.get("n") {
             None => None,
             Some(list) => match list.split(',').map(|n| n.trim().parse::<u64>()).collect() {
-                Ok(chosen) => Some(chosen),
+                Ok(chosen) => Some(Arc::new(chosen)),
                 Err(_) => {
                     return error(
                         StatusCode::BAD_REQUEST,
@@ -402,18 +573,47 @@ impl Ui {
                 }
             },
         };
-        let Ok(history) = self.history.lock() else {
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "a lock was poisoned");
-        };
-        let mut lines = Vec::new();
-        for entry in history.oldest_first(&filter) {
-            if entry.record.is_none() || chosen.as_ref().is_some_and(|c| !c.contains(&entry.n)) {
-                continue;
+        let until = self.history().last();
+        let ui = Arc::clone(self);
+        let steps = futures_util::stream::unfold(Some(0), move |from| {
+            let ui = Arc::clone(&ui);
+            let filter = Arc::clone(&filter);
+            let chosen = chosen.clone();
+            async move {
+                let from = from?;
+                let scanner = Arc::clone(&ui);
+                let (lines, next) = ui
+                    .off_thread(move || {
+                        let step = scanner.history().from(from, until, STEP, STEP_BYTES);
+                        let next = step.last().map(|entry| entry.n + 1);
+                        let mut lines = Vec::new();
+                        for entry in &step {
+                            let wanted = entry.record.is_some()
+                                && entry.matches(&filter)
+                                && chosen.as_ref().is_none_or(|c| c.contains(&entry.n));
+                            if wanted {
+                                lines.extend_from_slice(&capture::compact(&entry.body));
+                                lines.push(b'\n');
+                            }
+                        }
+                        (lines, next)
+                    })
+                    .await?;
+                next?;
+                Some((Ok::<_, Infallible>(Bytes::from(lines)), next))
             }
-            lines.extend_from_slice(&capture::compact(&entry.body));
-            lines.push(b'\n');
-        }
-        download(Bytes::from(lines), "application/x-ndjson", "capture.ndjson")
+        });
+        let mut response = Response::new(Body::from_stream(steps));
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-ndjson"),
+        );
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"capture.ndjson\""),
+        );
+        response
     }
 
     /// Sends request `n`'s body again, to `{"url": ...}` or to `--forward-to`, and answers
@@ -459,10 +659,7 @@ impl Ui {
             },
         };
         let payload = {
-            let Ok(history) = self.history.lock() else {
-                return error(StatusCode::INTERNAL_SERVER_ERROR, "a lock was poisoned");
-            };
-            let found = n.parse::<u64>().ok().and_then(|n| history.get(n));
+            let found = n.parse::<u64>().ok().and_then(|n| self.history().get(n));
             match found {
                 Some(entry) if entry.record.is_some() => entry.body.clone(),
                 Some(_) => {
@@ -493,18 +690,30 @@ impl Ui {
         let (_, outcome) = forwarder.forward(&Method::POST, &outgoing, payload).await;
         json_response(
             StatusCode::OK,
-            &json!({ "url": url.as_str(), "result": outcome }),
+            &json!({ "url": wire::redacted(&url), "result": outcome }),
         )
     }
 
     /// Server-sent events: one `request` event (the list's form of the entry) per new
     /// request. A page that falls behind gets `lagged` and reloads the list.
-    fn events(&self) -> Response<Body> {
-        let receiver = self.news.subscribe();
+    fn events(self: &Arc<Self>, client: IpAddr) -> Response<Body> {
+        let Some(open) = StreamSlot::take(self, client) else {
+            let mut answer = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!(
+                    "too many live-update streams open ({MAX_STREAMS} in all, {MAX_STREAMS_PER_CLIENT} from one address): close other tabs of this page"
+                ),
+            );
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return answer;
+        };
+        let receiver = (self.news.subscribe(), open);
         let hello = futures_util::stream::once(async {
             Ok::<_, Infallible>(Bytes::from_static(b"retry: 1000\n: listening\n\n"))
         });
-        let news = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let news = futures_util::stream::unfold(receiver, |(mut receiver, open)| async move {
             let chunk = match tokio::time::timeout(KEEP_ALIVE, receiver.recv()).await {
                 Err(_) => ": keep-alive\n\n".to_string(),
                 Ok(Ok(summary)) => format!("event: request\ndata: {summary}\n\n"),
@@ -513,7 +722,7 @@ impl Ui {
                 }
                 Ok(Err(broadcast::error::RecvError::Closed)) => return None,
             };
-            Some((Ok::<_, Infallible>(Bytes::from(chunk)), receiver))
+            Some((Ok::<_, Infallible>(Bytes::from(chunk)), (receiver, open)))
         });
         let mut response = Response::new(Body::from_stream(futures_util::StreamExt::chain(
             hello, news,
@@ -525,6 +734,48 @@ impl Ui {
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         response
+    }
+}
+
+/// One open live-update stream, counted against the caps until it is dropped (its connection
+/// closed).
+struct StreamSlot {
+    ui: Arc<Ui>,
+    client: IpAddr,
+}
+
+impl StreamSlot {
+    fn take(ui: &Arc<Ui>, client: IpAddr) -> Option<StreamSlot> {
+        let mut streams = ui
+            .streams
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let total: usize = streams.values().sum();
+        let mine = streams.entry(client).or_default();
+        if total >= MAX_STREAMS || *mine >= MAX_STREAMS_PER_CLIENT {
+            return None;
+        }
+        *mine += 1;
+        Some(StreamSlot {
+            ui: Arc::clone(ui),
+            client,
+        })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut streams = self
+            .ui
+            .streams
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = streams.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                streams.remove(&self.client);
+            }
+        }
     }
 }
 
@@ -635,7 +886,7 @@ fn error(status: StatusCode, message: &str) -> Response<Body> {
 /// The banner's line naming the page.
 pub(crate) fn banner_line(bound: SocketAddr, token: Option<&str>) -> String {
     let query = match token {
-        Some(token) if !bound.ip().is_loopback() => {
+        Some(token) => {
             let encoded: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
             format!("?token={encoded}")
         }
@@ -678,11 +929,15 @@ mod tests {
     }
 
     #[test]
-    fn the_banner_gives_the_token_only_off_loopback() {
+    fn the_banner_gives_the_pages_address_with_its_token() {
         let local: SocketAddr = "127.0.0.1:8788".parse().unwrap();
         assert_eq!(
-            banner_line(local, Some("a b")),
+            banner_line(local, None),
             "jerahook: inspector page on http://127.0.0.1:8788/"
+        );
+        assert_eq!(
+            banner_line(local, Some("a b")),
+            "jerahook: inspector page on http://127.0.0.1:8788/?token=a+b"
         );
         let all: SocketAddr = "0.0.0.0:8788".parse().unwrap();
         assert_eq!(

@@ -110,9 +110,14 @@ pub async fn read_answer(mut response: reqwest::Response) -> reqwest::Result<(Ve
     Ok((body, false))
 }
 
-/// The URL without its query, which may hold a token.
+/// The URL without its query and user-info, either of which may hold a secret.
 pub fn redacted(url: &reqwest::Url) -> String {
     let mut shown = url.clone();
+    if !shown.username().is_empty() || shown.password().is_some() {
+        // Fails only for URLs that cannot have user-info, which then have none to hide.
+        let _ = shown.set_password(None);
+        let _ = shown.set_username("***");
+    }
     if shown.query().is_some() {
         shown.set_query(None);
         return format!("{shown}?…");
@@ -204,6 +209,15 @@ mod tests {
             "<html> <body>fail</body> </html>"
         );
         assert_eq!(one_line(&"x".repeat(100), 10).chars().count(), 10);
+    }
+
+    #[test]
+    fn shown_urls_hide_the_query_and_the_user_info() {
+        let shown = |url: &str| redacted(&reqwest::Url::parse(url).unwrap());
+        assert_eq!(shown("http://h:9/hook?token=s3"), "http://h:9/hook?…");
+        assert_eq!(shown("http://me:s3@h/hook"), "http://***@h/hook");
+        assert_eq!(shown("https://s3@h/"), "https://***@h/");
+        assert_eq!(shown("http://h/hook"), "http://h/hook");
     }
 
     #[test]

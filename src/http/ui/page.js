@@ -33,7 +33,11 @@ function el(tag, attrs, ...children) {
 async function getJson(url, options) {
   const response = await fetch(url, options);
   const body = await response.json();
-  if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+  if (!response.ok) {
+    const problem = new Error(body.error || `HTTP ${response.status}`);
+    problem.status = response.status;
+    throw problem;
+  }
   return body;
 }
 
@@ -182,7 +186,7 @@ function copyButton(label, text) {
 
 function replayBox(detail) {
   const forward = state.info && state.info.forward_to;
-  const input = el("input", { type: "url", id: "replay-url", value: forward || "", placeholder: forward || "http://127.0.0.1:8080/handler" });
+  const input = el("input", { type: "url", id: "replay-url", value: "", placeholder: forward ? `--forward-to (${forward})` : "http://127.0.0.1:8080/handler" });
   const result = el("pre", { id: "replay-result", hidden: true });
   const button = el("button", { type: "button", id: "replay" }, "replay");
   button.addEventListener("click", async () => {
@@ -253,6 +257,23 @@ async function showDetail(n) {
   }
 }
 
+// The listener was started with --token: the page asks for it, then reloads with it.
+function askToken() {
+  const input = el("input", { type: "password", id: "token", autocomplete: "off", "aria-label": "token" });
+  const form = el("form", { id: "token-form" },
+    el("label", { for: "token" }, token ? "Wrong token. The listener's --token: " : "This listener has a --token. Enter it: "),
+    input, el("button", { type: "submit" }, "open"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams(location.search);
+    query.set("token", input.value);
+    location.search = query.toString();
+  });
+  $("where").replaceChildren(form);
+  $("live").textContent = "locked";
+  input.focus();
+}
+
 function route() {
   const match = /^#\/requests\/(\d+)$/.exec(location.hash);
   if (match) showDetail(Number(match[1]));
@@ -263,6 +284,7 @@ async function start() {
     state.info = await getJson(api("/api/info"));
     $("where").textContent = `payloads to ${state.info.listen_url}${state.info.forward_to ? ` → ${state.info.forward_to}` : ""} · keeps the last ${state.info.history.capacity}`;
   } catch (error) {
+    if (error.status === 401) return askToken();
     $("where").textContent = error.message;
   }
   let typing = null;
