@@ -110,14 +110,26 @@ pub async fn read_answer(mut response: reqwest::Response) -> reqwest::Result<(Ve
     Ok((body, false))
 }
 
-/// The URL without its query, which may hold a token.
+/// The URL without its query and its user-info, which may hold a token or a password: each
+/// shown as `…` where it was.
 pub fn redacted(url: &reqwest::Url) -> String {
     let mut shown = url.clone();
-    if shown.query().is_some() {
-        shown.set_query(None);
-        return format!("{shown}?…");
+    let query = shown.query().is_some();
+    let user = !shown.username().is_empty() || shown.password().is_some();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    // Only a URL that cannot have a user-info refuses these, and then it has none.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    let mut text = shown.to_string();
+    if user {
+        let after_scheme = text.find("://").map_or(0, |at| at + 3);
+        text.insert_str(after_scheme, "…@");
     }
-    shown.to_string()
+    if query {
+        text.push_str("?…");
+    }
+    text
 }
 
 /// The first line of a body, shortened: what fits on a log line.
