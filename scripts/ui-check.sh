@@ -3,7 +3,9 @@
 # starts `listen --ui --forward-to` it, opens the page in headless Chromium, posts a valid, an
 # invalid and a refused request, and checks that their rows arrive live with the right marks,
 # that payload markup shows as text, that the invalid request's detail shows its errors marked
-# in the body, that a replay reaches the handler and that the page reconnects after a restart.
+# in the body, that a replay reaches the handler, that the commands copied for a body built to
+# run code on paste are printable and post it byte for byte without running it, and that the
+# page reconnects after a restart.
 # Screenshots and the page's DOM go to target/ui-check/. Installs Debian's chromium when it is
 # missing (root).
 set -euo pipefail

@@ -2,7 +2,8 @@
 """Drives headless Chromium over the DevTools protocol (on a pipe: no extra packages) against
 `listen --ui`: starts it, opens the page, posts a valid, an invalid and a refused request, waits
 for their rows to arrive through the live stream, checks them, opens the invalid one's detail,
-checks its errors, replays it to the handler, takes screenshots, then restarts `listen` on the
+checks its errors, replays it to the handler, copies the commands for a hostile body and runs
+them, takes screenshots, then restarts `listen` on the
 same page address and checks that the page reconnects by itself.
 Usage: ui_check.py JERAHOOK FORWARD_URL OUT_DIR.
 """
@@ -181,6 +182,57 @@ try:
     replayed = browser.js("document.getElementById('replay-result').textContent")
     print("replay:", replayed.replace("\n", " | "))
     check("a replay reaches the handler", replayed.startswith(FORWARD) and "\n200 · " in replayed)
+
+    # A body built to run code when its copied command is pasted: DELs to erase the opening
+    # quote, a command substitution, a right-to-left override, a C1 next line, a quote and a
+    # newline. The copied commands must be printable and post it byte for byte when run.
+    marker = f"{OUT}/pwned"
+    if os.path.exists(marker):
+        os.remove(marker)
+    hostile = ('{"event": {"dt": "2025-03-01 12:00:09+0000", "events_id": "clients.create", '
+               '"object_id": 1043},\n "data": {"id": 1043, "name": "' + "\x7f" * 40
+               + f'$(touch {marker}) \u202eevil\u0085 it\'s", "companies_id": 1}}}}').encode()
+    request = urllib.request.Request(LISTEN + "/vcs?token=s3cret", data=hostile,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        print("hostile ->", response.status)
+    browser.wait("document.querySelectorAll('#rows tr').length === 4", "the hostile request's row")
+    browser.js("document.querySelector('#rows tr[data-n=\"4\"]').click()")
+    browser.wait("document.getElementById('command-curl') !== null", "the hostile request's commands")
+    shown = {name: browser.js(f"document.getElementById('command-{name}').textContent")
+             for name in ("curl", "send")}
+    print("curl command:", shown["curl"])
+    check("the copied commands are printable ASCII or plain letters",
+          all(not any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 or c in "\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+                      for c in command) for command in shown.values()))
+    # What the button puts on the clipboard, where this browser has one.
+    try:
+        browser.session, session = None, browser.session
+        browser.call("Browser.grantPermissions", {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+        browser.session = session
+        browser.js("[...document.querySelectorAll('.actions button')].find(b => b.textContent === 'copy as curl').click()")
+        time.sleep(0.3)
+        copied = browser.call("Runtime.evaluate", {"expression": "navigator.clipboard.readText()",
+                                                   "awaitPromise": True, "returnByValue": True})["result"].get("value")
+    except RuntimeError as error:
+        browser.session = session
+        copied = None
+        print("no clipboard here:", error)
+    if copied is not None:
+        check("the button copies the command the page shows", copied == shown["curl"])
+    environment = dict(os.environ, LC_ALL="C")
+    command = shown["curl"].replace("token=***", "token=s3cret")
+    run = subprocess.run(["bash", "-c", command], capture_output=True, env=environment)
+    print("curl ->", run.returncode, run.stdout.decode(errors="replace"), run.stderr.decode(errors="replace"))
+    command = shown["send"].replace("token=***", "token=s3cret").replace("| jerahook send", f"| {BINARY} send")
+    run = subprocess.run(["bash", "-c", command], capture_output=True, env=environment)
+    print("send ->", run.returncode, run.stderr.decode(errors="replace").strip())
+    browser.wait("document.querySelectorAll('#rows tr').length === 6", "the two requests the commands sent")
+    for n, name in ((5, "curl"), (6, "send")):
+        with urllib.request.urlopen(f"{PAGE}api/requests/{n}/body") as response:
+            received = response.read()
+        check(f"the {name} command posts the body byte for byte", received == hostile)
+    check("nothing in the body ran", not os.path.exists(marker))
 
     page_port = PAGE.rsplit(":", 1)[1].rstrip("/")
     listener.terminate()

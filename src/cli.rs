@@ -387,8 +387,15 @@ pub struct TestHandlerArgs {
     pub headers: Vec<String>,
 
     /// A request not answered in full within this long fails (10s, 500ms, 1m; 1ms to 1h).
+    /// After 3 cases in a row with no answer at all (timeouts, failed connections) the handler
+    /// is taken as not answering: the run stops with exit 2.
     #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub timeout: String,
+
+    /// Stop the whole run after this long (10m, 90s; 1ms to 24h): the cases done are reported,
+    /// the rest are not run, exit 2.
+    #[arg(long, value_name = "DURATION")]
+    pub max_time: Option<String>,
 
     /// Payloads a burst case sends at once.
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = burst)]

@@ -460,6 +460,11 @@ fn resolve_test_handler(args: TestHandlerArgs, style: Style) -> Result<test_hand
             Duration::from_millis(1),
             Duration::from_secs(3600),
         )?,
+        max_time: args
+            .max_time
+            .as_deref()
+            .map(|text| parse_duration(text, "--max-time"))
+            .transpose()?,
         concurrency: usize::from(args.concurrency),
         style,
     })

@@ -1645,7 +1645,7 @@ fn the_forward_targets_secret_goes_to_nobody() {
     let listener = Listener::start(&["--forward-to", &target, "--ui", "127.0.0.1:0"]);
     assert!(
         listener.banner.contains(&format!(
-            "forwarding every payload to http://***@127.0.0.1:{port}/hook?…"
+            "forwarding every payload to http://…@127.0.0.1:{port}/hook?…"
         )),
         "{}",
         listener.banner

@@ -3,16 +3,55 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-/// A handler that answers every request with `body`, until the test ends.
-fn handler(body: &'static str) -> SocketAddr {
+/// A handler on a free loopback port, one connection at a time; shown as its address, and
+/// stopped when dropped.
+struct Handler {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Display for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.addr.fmt(f)
+    }
+}
+
+impl Drop for Handler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Wakes the accept loop, which then sees the flag.
+        let _ = std::net::TcpStream::connect(self.addr);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A handler that answers every request with `body`.
+fn handler(body: &'static str) -> Handler {
+    handler_answering(200, Duration::ZERO, body)
+}
+
+/// A handler that answers every request with `status` and `body` after `delay`.
+fn handler_answering(status: u16, delay: Duration, body: &'static str) -> Handler {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = Arc::clone(&stop);
+    let thread = std::thread::spawn(move || {
         for stream in listener.incoming() {
+            if stopped.load(Ordering::Relaxed) {
+                return;
+            }
             let Ok(mut stream) = stream else { return };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut length = 0;
@@ -27,14 +66,19 @@ fn handler(body: &'static str) -> SocketAddr {
             }
             let mut request = vec![0; length];
             let _ = reader.read_exact(&mut request);
+            std::thread::sleep(delay);
             let _ = write!(
                 stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status} Whatever\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
         }
     });
-    addr
+    Handler {
+        addr,
+        stop,
+        thread: Some(thread),
+    }
 }
 
 fn sample() -> String {
@@ -186,4 +230,73 @@ fn a_redirect_is_the_handlers_answer_and_is_not_followed() {
     assert_eq!(output.status.code(), Some(1), "a 3xx is not a success");
     let requests = seen.lock().unwrap().clone();
     assert_eq!(requests.len(), 1, "not followed: {requests:?}");
+}
+
+/// Waits for `child` to exit, for at most `limit`; kills it and fails when it does not.
+fn exit_code_within(mut child: Child, limit: Duration) -> Option<i32> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `send` of `payloads` copies of the sample to `url`, its output read by a reader that leaves
+/// after the first line, as `| head -1` does: the exit code.
+fn exit_code_when_the_reader_leaves_after_one_line(url: &str, payloads: usize) -> Option<i32> {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jerahook"))
+        .args(["send", "-", "--to", url])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = format!("{}\n", sample()).repeat(payloads);
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(!first.is_empty());
+    drop(stdout);
+    let code = exit_code_within(child, Duration::from_secs(60));
+    feeder.join().unwrap();
+    code
+}
+
+#[test]
+fn a_closed_reader_keeps_the_exit_code_of_what_was_sent() {
+    // Each answer takes a while, so the reader is gone before the second line is written.
+    let failing = handler_answering(500, Duration::from_millis(20), "{}");
+    assert_eq!(
+        exit_code_when_the_reader_leaves_after_one_line(&format!("http://{failing}/"), 50),
+        Some(1),
+        "a 500 already seen is not a pass"
+    );
+    let fine = handler_answering(200, Duration::from_millis(20), "{}");
+    assert_eq!(
+        exit_code_when_the_reader_leaves_after_one_line(&format!("http://{fine}/"), 50),
+        Some(0)
+    );
+    // More lines than a pipe holds: the writer meets the closed pipe, however fast it is.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    assert_eq!(
+        exit_code_when_the_reader_leaves_after_one_line(&format!("http://127.0.0.1:{port}/"), 2000),
+        Some(2),
+        "nothing reached the handler"
+    );
 }

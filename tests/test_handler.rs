@@ -340,6 +340,147 @@ fn nothing_listening_exits_2_at_once() {
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }
 
+/// A listener on a free loopback port that takes connections and never answers; stopped,
+/// with the connections it holds, when dropped.
+struct Silent {
+    addr: SocketAddr,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Silent {
+    fn start() -> Silent {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => held.push(stream),
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Silent {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Silent {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn a_handler_that_never_answers_stops_the_run_after_three_cases() {
+    let silent = Silent::start();
+    let port = silent.addr.port();
+    let url = format!("http://vcs:pa55@127.0.0.1:{port}/hook?token=s3cret");
+    let started = std::time::Instant::now();
+    let output = jerahook(&["test-handler", "--to", &url, "--timeout", "200ms"]);
+    let elapsed = started.elapsed();
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(
+        stdout.lines().all(|line| line.contains("timeout")),
+        "{stdout}"
+    );
+    let last = stderr.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        format!(
+            "jerahook: http://…@127.0.0.1:{port}/hook?…: the handler is not answering: 3 cases in \
+             a row got no answer (timeout); stopped after 3 of 286 cases"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 cases: 0 passed, 3 failed"), "{stderr}");
+    assert!(
+        !stderr.contains("s3cret") && !stderr.contains("pa55"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn max_time_stops_the_run_and_reports_the_cases_done() {
+    let handler = Handler::start(|_| (200, Duration::from_millis(300)));
+    let started = std::time::Instant::now();
+    let output = jerahook(&[
+        "test-handler",
+        "--to",
+        &handler.url(),
+        "--max-time",
+        "1s",
+        "--format",
+        "json",
+    ]);
+    let elapsed = started.elapsed();
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        (Duration::from_millis(900)..Duration::from_secs(4)).contains(&elapsed),
+        "took {elapsed:?}"
+    );
+    let done = stdout.lines().count();
+    assert!((1..4).contains(&done), "{stdout}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "jerahook: --max-time 1s: ran out after {done} of 286 cases; the rest were not run"
+        )
+    );
+    let output = jerahook(&["test-handler", "--to", &handler.url(), "--max-time", "soon"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--max-time soon: expected a duration"));
+}
+
+#[test]
+fn a_closed_reader_keeps_the_exit_code_of_the_cases_done() {
+    // A little slow, so the reader is gone before the second line is written.
+    let handler = Handler::start(|_| (500, Duration::from_millis(5)));
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jerahook"))
+        .args(["test-handler", "--to", &handler.url()])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("✗ "), "{first}");
+    drop(stdout);
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after the reader left");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "a failed case already seen is not a pass"
+    );
+}
+
 #[test]
 fn junit_output_is_xml_with_matching_counts() {
     let handler = Handler::start(|seen| {

@@ -40,6 +40,8 @@ pub struct Settings {
     pub format: ReportFormat,
     /// A request not answered in full within this long fails.
     pub timeout: Duration,
+    /// The whole run stops once it has taken this long.
+    pub max_time: Option<Duration>,
     /// Payloads a burst case sends at once.
     pub concurrency: usize,
     /// Print only the cases that failed.
@@ -155,6 +157,21 @@ fn write_cases(dir: &Path, cases: &[Case]) -> Result<usize> {
     Ok(cases.len())
 }
 
+/// Cases in a row that got no answer at all (every request timed out or failed to connect)
+/// after which the handler is taken as not answering and the run stops; `--help` and README
+/// name the number.
+pub const SILENT_CASES: usize = 3;
+
+/// Why the cases stopped before the last.
+enum Stop {
+    /// The reader of the output went away (`| head`).
+    ReaderGone,
+    /// [`SILENT_CASES`] cases in a row got no answer.
+    Silent,
+    /// `--max-time` ran out.
+    OutOfTime(Duration),
+}
+
 fn run_cases(
     cases: &[Case],
     to: &reqwest::Url,
@@ -166,16 +183,34 @@ fn run_cases(
         .build()
         .context("starting the HTTP runtime")?;
     let client = wire::client(settings.timeout)?;
+    let deadline = settings
+        .max_time
+        .map(|max| (max, tokio::time::Instant::now() + max));
     let width = cases
         .iter()
         .map(|case| case.name().chars().count())
         .max()
         .unwrap_or(0);
     let mut verdicts: Vec<Verdict> = Vec::with_capacity(cases.len());
+    let mut silent = 0;
+    let mut stop = None;
     let mut out = std::io::stdout().lock();
     for case in cases {
         let started = Instant::now();
-        let replies = runtime.block_on(deliver(&client, to, &settings.headers, case));
+        let delivery = deliver(&client, to, &settings.headers, case);
+        let replies = match deadline {
+            // A case cut short has no verdict: it is left out, as the cases after it are.
+            Some((max, at)) => {
+                match runtime.block_on(async { tokio::time::timeout_at(at, delivery).await }) {
+                    Ok(replies) => replies,
+                    Err(_) => {
+                        stop = Some(Stop::OutOfTime(max));
+                        break;
+                    }
+                }
+            }
+            None => runtime.block_on(delivery),
+        };
         let verdict = Verdict::new(case, replies, started.elapsed());
         if verdicts.is_empty() && verdict.unreachable() {
             // Nothing listens there: every other case would say the same.
@@ -191,35 +226,91 @@ fn run_cases(
             )?;
             return Ok(ExitStatus::Error);
         }
-        match settings.format {
-            _ if settings.quiet && verdict.passed => {}
-            ReportFormat::Text => verdicts::line(&mut out, &verdict, width, settings.style)?,
-            ReportFormat::Json => verdicts::json(&mut out, &verdict)?,
-            ReportFormat::Github => verdicts::github(&mut out, &verdict)?,
-            ReportFormat::Junit => {}
-        }
-        out.flush()?;
+        let unanswered = verdict
+            .requests
+            .iter()
+            .all(|request| request.status.is_none());
+        silent = if unanswered { silent + 1 } else { 0 };
+        let shown = show(&mut out, &verdict, width, settings);
+        // The verdict counts even when its line could not be written.
         verdicts.push(verdict);
+        match shown {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                stop = Some(Stop::ReaderGone);
+                break;
+            }
+            shown => shown?,
+        }
+        // Silence at the very end is only failed cases: there is nothing left to give up on.
+        if silent == SILENT_CASES && verdicts.len() < cases.len() {
+            stop = Some(Stop::Silent);
+            break;
+        }
     }
-    match settings.format {
-        ReportFormat::Junit => {
-            junit::write(
-                &mut out,
-                "jerahook test-handler",
-                &verdicts::junit_suites(&verdicts),
-            )?;
-            out.flush()?;
+    if settings.format == ReportFormat::Junit && !matches!(stop, Some(Stop::ReaderGone)) {
+        let suites = verdicts::junit_suites(&verdicts);
+        let written =
+            junit::write(&mut out, "jerahook test-handler", &suites).and_then(|()| out.flush());
+        match written {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+            written => written?,
         }
-        ReportFormat::Text | ReportFormat::Github => {
-            verdicts::summary(&mut std::io::stderr().lock(), &verdicts, err_style)?
+    }
+    drop(out);
+    let mut err = std::io::stderr().lock();
+    if matches!(settings.format, ReportFormat::Text | ReportFormat::Github) {
+        verdicts::summary(&mut err, &verdicts, err_style)?;
+    }
+    let done = verdicts.len();
+    let stopped = match stop {
+        Some(Stop::Silent) => {
+            let kind = verdicts
+                .last()
+                .and_then(|verdict| verdict.requests.first())
+                .and_then(|request| request.error)
+                .unwrap_or("failed");
+            Some(format!(
+                "{}: the handler is not answering: {SILENT_CASES} cases in a row got no answer \
+                 ({kind}); stopped after {done} of {} cases",
+                redacted(to),
+                cases.len()
+            ))
         }
-        ReportFormat::Json => {}
+        Some(Stop::OutOfTime(max)) => Some(format!(
+            "--max-time {}: ran out after {done} of {} cases; the rest were not run",
+            humantime::format_duration(max),
+            cases.len()
+        )),
+        // Nothing is wrong with the run: it keeps the status of the cases it judged.
+        Some(Stop::ReaderGone) | None => None,
+    };
+    if let Some(stopped) = stopped {
+        render::error(&mut err, &stopped, err_style)?;
+        return Ok(ExitStatus::Error);
     }
     Ok(if verdicts.iter().all(|verdict| verdict.passed) {
         ExitStatus::Valid
     } else {
         ExitStatus::Invalid
     })
+}
+
+/// Writes a case's verdict as `--format` asks (nothing for a passed case with `--quiet`, and
+/// nothing yet for JUnit, which is written whole at the end).
+fn show(
+    out: &mut impl Write,
+    verdict: &Verdict,
+    width: usize,
+    settings: &Settings,
+) -> std::io::Result<()> {
+    match settings.format {
+        _ if settings.quiet && verdict.passed => return Ok(()),
+        ReportFormat::Text => verdicts::line(out, verdict, width, settings.style)?,
+        ReportFormat::Json => verdicts::json(out, verdict)?,
+        ReportFormat::Github => verdicts::github(out, verdict)?,
+        ReportFormat::Junit => return Ok(()),
+    }
+    out.flush()
 }
 
 /// Sends a case's payloads: in turn, each after the previous answer, or all at once.
@@ -291,5 +382,29 @@ mod tests {
     fn a_token_in_the_url_is_not_shown() {
         let url = reqwest::Url::parse("http://127.0.0.1:9/hook?token=s3cret").unwrap();
         assert_eq!(redacted(&url), "http://127.0.0.1:9/hook?…");
+        let url = reqwest::Url::parse("http://vcs:pa55@127.0.0.1:9/hook?token=s3cret#x").unwrap();
+        assert_eq!(redacted(&url), "http://…@127.0.0.1:9/hook?…");
+        let url = reqwest::Url::parse("https://127.0.0.1/").unwrap();
+        assert_eq!(redacted(&url), "https://127.0.0.1/");
+    }
+
+    #[test]
+    fn help_and_readme_name_the_cases_in_a_row_that_stop_a_run() {
+        use clap::CommandFactory;
+        let phrase = format!("{SILENT_CASES} cases in a row");
+        let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut cli = crate::cli::Cli::command();
+        let help = cli
+            .find_subcommand_mut("test-handler")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(words(&help).contains(&phrase), "{help}");
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let section = &readme[readme.find("## Testing your handler").unwrap()..];
+        let section = &section[..section.find("\n## ").unwrap()];
+        assert!(words(section).contains(&phrase));
+        assert!(words(section).contains("--max-time"));
     }
 }

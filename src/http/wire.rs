@@ -110,19 +110,26 @@ pub async fn read_answer(mut response: reqwest::Response) -> reqwest::Result<(Ve
     Ok((body, false))
 }
 
-/// The URL without its query and user-info, either of which may hold a secret.
+/// The URL without its query and its user-info, which may hold a token or a password: each
+/// shown as `…` where it was.
 pub fn redacted(url: &reqwest::Url) -> String {
     let mut shown = url.clone();
-    if !shown.username().is_empty() || shown.password().is_some() {
-        // Fails only for URLs that cannot have user-info, which then have none to hide.
-        let _ = shown.set_password(None);
-        let _ = shown.set_username("***");
+    let query = shown.query().is_some();
+    let user = !shown.username().is_empty() || shown.password().is_some();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    // Only a URL that cannot have a user-info refuses these, and then it has none.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    let mut text = shown.to_string();
+    if user {
+        let after_scheme = text.find("://").map_or(0, |at| at + 3);
+        text.insert_str(after_scheme, "…@");
     }
-    if shown.query().is_some() {
-        shown.set_query(None);
-        return format!("{shown}?…");
+    if query {
+        text.push_str("?…");
     }
-    shown.to_string()
+    text
 }
 
 /// The first line of a body, shortened: what fits on a log line.
@@ -215,8 +222,8 @@ mod tests {
     fn shown_urls_hide_the_query_and_the_user_info() {
         let shown = |url: &str| redacted(&reqwest::Url::parse(url).unwrap());
         assert_eq!(shown("http://h:9/hook?token=s3"), "http://h:9/hook?…");
-        assert_eq!(shown("http://me:s3@h/hook"), "http://***@h/hook");
-        assert_eq!(shown("https://s3@h/"), "https://***@h/");
+        assert_eq!(shown("http://me:s3@h/hook"), "http://…@h/hook");
+        assert_eq!(shown("https://s3@h/"), "https://…@h/");
         assert_eq!(shown("http://h/hook"), "http://h/hook");
     }
 

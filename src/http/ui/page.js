@@ -170,8 +170,10 @@ function prettyBody(detail) {
   }));
 }
 
+// Copies `text`, which the page also shows (under "commands"): what is copied can be read
+// before it is pasted.
 function copyButton(label, text) {
-  const button = el("button", { type: "button" }, label);
+  const button = el("button", { type: "button", title: "copies the command shown under \"commands\"" }, label);
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(text);
@@ -239,7 +241,9 @@ function renderDetail(detail) {
         copyButton("copy as jerahook send", detail.commands.send),
         el("a", { class: "button", href: api(detail.body_url), download: true }, "download body"),
         el("a", { class: "button", href: api("/api/capture", { n: detail.n }), download: true }, "download as capture line")),
-      el("details", {}, el("summary", {}, "commands"), el("pre", {}, `${detail.commands.curl}\n\n${detail.commands.send}`))));
+      el("details", { id: "commands" }, el("summary", {}, "commands"),
+        el("pre", { id: "command-curl" }, detail.commands.curl),
+        el("pre", { id: "command-send" }, detail.commands.send))));
   }
   pane.replaceChildren(...parts);
   pane.hidden = false;

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::http::history::Entry;
 use crate::http::ui::pretty;
+use crate::output::escape::needs_escape;
 use crate::output::inspect;
 use crate::output::render::{self, Style};
 
@@ -92,26 +93,60 @@ pub fn detail(entry: &Entry, listen_url: &str, now: i64, body_url: &str) -> Valu
 }
 
 /// `curl` and `jerahook send` command lines that post the body to `url` again. A body too
-/// long to show is named as a file, to be downloaded first.
+/// long to show, or one no shell word can carry as it is (a NUL byte, bytes that are not
+/// UTF-8), is named as a file, to be downloaded first.
 pub fn commands(body: &[u8], n: u64, url: &str) -> Value {
     let url = quote(url);
-    if body.len() > SHOWN {
+    let text = std::str::from_utf8(body)
+        .ok()
+        .filter(|text| body.len() <= SHOWN && !text.contains('\0'));
+    let Some(text) = text else {
         let file = format!("request-{n}.json");
         return json!({
             "curl": format!("curl -sS -X POST {url} -H 'Content-Type: application/json' --data-binary @{file}"),
             "send": format!("jerahook send --to {url} {file}"),
         });
-    }
-    let body = quote(&String::from_utf8_lossy(body));
+    };
+    let body = quote(text);
     json!({
         "curl": format!("curl -sS -X POST {url} -H 'Content-Type: application/json' --data-binary {body}"),
         "send": format!("printf '%s\\n' {body} | jerahook send --to {url} -"),
     })
 }
 
-/// `text` as one POSIX shell word.
+/// `text` as one bash word, safe to paste into a terminal: in single quotes, or, when it
+/// holds a control character (newline included), DEL, a C1 character or one that reorders
+/// text, in ANSI-C quotes (`$'...'`) with each of those written as an escape, as Chrome's
+/// "Copy as cURL (bash)" does. Pasted raw, DELs erase the opening quote in a terminal without
+/// bracketed paste and the rest of the body runs as typed (a `$(...)` in it at once); escaped,
+/// the command is printable text that reads as it runs. The escapes are of the UTF-8 bytes
+/// (`\xe2\x80\xae`), not `\u202e`, which bash leaves as typed outside a UTF-8 locale.
 fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
+    if !text.chars().any(needs_escape) {
+        return format!("'{}'", text.replace('\'', "'\\''"));
+    }
+    let mut word = String::with_capacity(text.len() + 16);
+    word.push_str("$'");
+    for c in text.chars() {
+        match c {
+            '\\' => word.push_str("\\\\"),
+            '\'' => word.push_str("\\'"),
+            // An interactive bash expands `!` in these quotes: the `\'` above ends a quote
+            // for its history expansion.
+            '!' => word.push_str("\\x21"),
+            '\n' => word.push_str("\\n"),
+            '\r' => word.push_str("\\r"),
+            '\t' => word.push_str("\\t"),
+            c if needs_escape(c) => {
+                for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                    word.push_str(&format!("\\x{byte:02x}"));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    word.push('\'');
+    word
 }
 
 /// A header's value as the page shows it: credentials hidden.
@@ -144,6 +179,72 @@ mod tests {
             .output()
             .unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), body);
+    }
+
+    /// A body with what makes a pasted command run code: DELs to erase the opening quote, a
+    /// command substitution, a right-to-left override, a C1 next line, a quote, a newline, a
+    /// backslash, a history expansion.
+    fn hostile_body(marker: &std::path::Path) -> String {
+        format!(
+            "{{\"name\":\"{}$(touch {}) \u{202e}evil\u{85} it's\nnext \\\" !! \u{1b}[2J ü 😀\"}}",
+            "\u{7f}".repeat(40),
+            marker.display()
+        )
+    }
+
+    #[test]
+    fn copied_commands_hold_only_printable_text_and_post_the_body_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("pwned");
+        let body = hostile_body(&marker);
+        let commands = commands(body.as_bytes(), 7, "http://127.0.0.1:8787/hook?token=***");
+        for (name, stub) in [
+            // The last argument, as curl would post it.
+            ("curl", r#"curl() { printf %s "${@: -1}"; }"#),
+            // What reaches standard input, as send would read it.
+            ("send", "jerahook() { cat; }"),
+        ] {
+            let command = commands[name].as_str().unwrap();
+            assert!(
+                !command.chars().any(needs_escape),
+                "{name}: a raw control or reordering character: {command:?}"
+            );
+            assert!(command.contains(r#"$'{"name":"\x7f\x7f"#), "{command}");
+            let out = Command::new("bash")
+                .arg("-c")
+                .arg(format!("{stub}\n{command}"))
+                .env("LC_ALL", "C")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let expected = if name == "send" {
+                format!("{body}\n")
+            } else {
+                body.clone()
+            };
+            assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{name}");
+            assert!(!marker.exists(), "{name}: the body ran");
+        }
+    }
+
+    #[test]
+    fn plain_text_stays_in_single_quotes_and_the_rest_is_escaped() {
+        assert_eq!(quote("it's ü 😀 $(x) !"), r"'it'\''s ü 😀 $(x) !'");
+        assert_eq!(
+            quote("a\u{7f}b\u{202e}c\u{85}\n'\\!"),
+            r"$'a\x7fb\xe2\x80\xaec\xc2\x85\n\'\\\x21'"
+        );
+        // No shell word holds a NUL, and bytes that are not UTF-8 would be changed: a file.
+        for body in [&b"{\"a\":\"\0\"}"[..], b"{\"a\":\"\xff\"}"] {
+            assert_eq!(
+                commands(body, 3, "http://h/")["curl"],
+                "curl -sS -X POST 'http://h/' -H 'Content-Type: application/json' --data-binary @request-3.json"
+            );
+        }
     }
 
     #[test]
