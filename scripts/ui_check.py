@@ -134,8 +134,17 @@ def check(name, ok):
 listener, LISTEN, PAGE = start_listener()
 browser = Browser()
 try:
+    # Opened without the token, the page asks for it, then opens with it.
     browser.call("Page.navigate", {"url": PAGE})
+    browser.wait("document.getElementById('token-form') !== null", "the token prompt")
+    check("without the token the page asks for it, and shows nothing else",
+          browser.js("document.querySelectorAll('#rows tr').length") == 0
+          and browser.js("document.getElementById('live').textContent") == "locked")
+    browser.screenshot(f"{OUT}/token.png", 120)
+    browser.js("document.getElementById('token').value = 's3cret'; "
+               "document.getElementById('token-form').requestSubmit()")
     browser.wait("document.getElementById('live')?.className === 'live on'", "the live stream")
+    check("with the token typed in, the page opens", "token=s3cret" in browser.js("location.search"))
     print("page open, stream live; posting")
     print("valid   ->", post("/vcs?token=s3cret", VALID))
     print("invalid ->", post("/vcs?token=s3cret", INVALID))
@@ -229,7 +238,7 @@ try:
     print("send ->", run.returncode, run.stderr.decode(errors="replace").strip())
     browser.wait("document.querySelectorAll('#rows tr').length === 6", "the two requests the commands sent")
     for n, name in ((5, "curl"), (6, "send")):
-        with urllib.request.urlopen(f"{PAGE}api/requests/{n}/body") as response:
+        with urllib.request.urlopen(f"{PAGE}api/requests/{n}/body?token=s3cret") as response:
             received = response.read()
         check(f"the {name} command posts the body byte for byte", received == hostile)
     check("nothing in the body ran", not os.path.exists(marker))
@@ -250,5 +259,5 @@ finally:
     listener.terminate()
     listener.wait()
 
-print(f"screenshots: {OUT}/list.png {OUT}/detail.png")
+print(f"screenshots: {OUT}/token.png {OUT}/list.png {OUT}/detail.png")
 sys.exit(1 if failed else 0)

@@ -394,10 +394,12 @@ async fn handle(ui: &Arc<Ui>, request: Request<Incoming>, remote: SocketAddr) ->
     if !ui.same_host(&parts.headers) {
         return error(StatusCode::MISDIRECTED_REQUEST, "unexpected Host header");
     }
-    if !(ui.context.guard)(&parts.uri, authorization) {
+    let segments: Vec<&str> = parts.uri.path().split('/').skip(1).collect();
+    // The page itself holds no data: it loads without the token and asks for it.
+    let is_page = matches!(segments.as_slice(), ["" | "page.js" | "page.css"]);
+    if !is_page && !(ui.context.guard)(&parts.uri, authorization) {
         return error(StatusCode::UNAUTHORIZED, "missing or wrong token");
     }
-    let segments: Vec<&str> = parts.uri.path().split('/').skip(1).collect();
     match (&parts.method, segments.as_slice()) {
         (&Method::GET, [""]) => asset(PAGE, "text/html; charset=utf-8"),
         (&Method::GET, ["page.js"]) => asset(SCRIPT, "text/javascript; charset=utf-8"),
