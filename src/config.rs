@@ -338,25 +338,27 @@ fn resolve_listen(args: ListenArgs, style: Style) -> Result<listen::Settings> {
 /// the history's byte cap.
 const MAX_UI_HISTORY: u64 = 100_000;
 
-/// `--path`: what a request's path can be. A leading `/` is added; dot segments, a query or
-/// a fragment could never match a request's path, so they are refused rather than kept.
+/// `--path`: what a request's path can be. A leading `/` is added; dot segments, a query, a
+/// fragment, escapes or non-ASCII letters could never match every client's request, so they
+/// are refused rather than kept.
 fn resolve_path(path: &str) -> Result<String> {
     let path = if path.starts_with('/') {
         path.to_string()
     } else {
         format!("/{path}")
     };
-    let parsed = path.parse::<axum::http::uri::PathAndQuery>().ok();
-    let plain = parsed.as_ref().is_some_and(|parsed| {
-        parsed.query().is_none() && parsed.path() == path && !path.contains('#')
-    });
+    // Only characters every client sends as they are: a percent-encoded or non-ASCII path is
+    // written differently by different clients, so it would match some and not others.
+    let plain = path
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&byte));
     if !plain
         || path
             .split('/')
             .any(|segment| segment == "." || segment == "..")
     {
         bail!(
-            "--path {path}: expected the path VCS posts to, such as /hook (no '.' or '..' segments, no query)"
+            "--path {path}: expected the path VCS posts to, such as /hook: ASCII letters, digits and -._~!$&'()*+,;=:@ between slashes, no '.' or '..' segments, no query"
         );
     }
     Ok(path)
@@ -492,11 +494,29 @@ pub fn parse_bounded_duration(
 }
 
 fn parse_url(text: &str, option: &str) -> Result<reqwest::Url> {
-    let url = reqwest::Url::parse(text).with_context(|| format!("{option} {text}: not a URL"))?;
+    let shown = || unparsed_redacted(text);
+    let url =
+        reqwest::Url::parse(text).with_context(|| format!("{option} {}: not a URL", shown()))?;
     if !matches!(url.scheme(), "http" | "https") {
-        bail!("{option} {text}: expected an http:// or https:// URL");
+        bail!("{option} {}: expected an http:// or https:// URL", shown());
     }
     Ok(url)
+}
+
+/// A URL that may not parse, as a message may show it: the user-info and the query hidden as
+/// `wire::redacted` hides them, found by their punctuation alone.
+fn unparsed_redacted(text: &str) -> String {
+    let (text, query) = match text.split_once(['?', '#']) {
+        Some((before, _)) => (before, "?…"),
+        None => (text, ""),
+    };
+    let start = text.find("://").map_or(0, |at| at + 3);
+    let authority_end = text[start..].find('/').map_or(text.len(), |at| start + at);
+    let shown = match text[start..authority_end].rfind('@') {
+        Some(at) => format!("{}…@{}", &text[..start], &text[start + at + 1..]),
+        None => text.to_string(),
+    };
+    format!("{shown}{query}")
 }
 
 /// The shortest and longest duration a timeout flag takes.
@@ -654,6 +674,31 @@ fn stdout_is_file() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_that_do_not_parse_are_shown_without_their_secrets() {
+        for (given, shown) in [
+            (
+                "http://user:pw@127.0.0.1:99999/?token=t",
+                "http://…@127.0.0.1:99999/?…",
+            ),
+            ("htp://u:pw@h/x#frag", "htp://…@h/x?…"),
+            ("[::1", "[::1"),
+            ("http://h/a@b", "http://h/a@b"),
+        ] {
+            assert_eq!(unparsed_redacted(given), shown);
+        }
+        let error = parse_url("http://user:SECRET@127.0.0.1:99999/?token=TOK", "--to").unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            !message.contains("SECRET") && !message.contains("TOK"),
+            "{message}"
+        );
+        assert!(
+            message.starts_with("--to http://…@127.0.0.1:99999/?…: not a URL"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn sizes_and_durations_read_as_written() {

@@ -1620,7 +1620,17 @@ fn an_empty_token_is_a_usage_error_naming_where_it_came_from() {
 
 #[test]
 fn a_path_that_can_never_match_is_refused_at_start() {
-    for path in ["../x", "/a/../x", "/./x", "/x?token=1", "/x#frag", "/x y"] {
+    for path in [
+        "../x",
+        "/a/../x",
+        "/./x",
+        "/x?token=1",
+        "/x#frag",
+        "/x y",
+        "/hööks",
+        "/%2e%2e",
+        "/h%41",
+    ] {
         let (code, err) = refused_flags(&["--path", path]);
         assert_eq!(code, Some(2), "{path}: {err}");
         assert!(err.contains("--path"), "{path}: {err}");
@@ -1736,4 +1746,32 @@ fn a_protocol_switch_from_the_handler_is_a_502_and_bodiless_statuses_go_back_wit
             "{head}"
         );
     }
+}
+
+#[test]
+fn a_handler_answer_without_a_type_goes_back_without_one() {
+    let (bare, _) = fake_handler(|stream| {
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+    let listener = Listener::start(&["--forward-to", &format!("http://{bare}/")]);
+    let mut stream = TcpStream::connect(listener.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let body = sample("clients.create").to_string();
+    stream
+        .write_all(
+            format!(
+                "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let (status, head, answer) = read_answer(&mut stream);
+    assert_eq!((status, answer.as_str()), (200, "ok"), "{head}");
+    assert!(
+        !head.to_ascii_lowercase().contains("content-type"),
+        "{head}"
+    );
 }

@@ -460,6 +460,16 @@ fn the_page_is_embedded_and_answers_only_to_its_own_names() {
         "",
     );
     assert_eq!(status, 421, "a name pointed at 127.0.0.1 by another site");
+    let (status, _) = exchange(
+        listener.page,
+        "GET",
+        "/api/requests",
+        "Host: localhost:9000\r\n",
+        "",
+    );
+    assert_eq!(status, 200, "an SSH tunnel's local port");
+    let (status, _) = listener.get("/api/requests?after=18446744073709551615");
+    assert_eq!(status, 200, "the largest number is no overflow");
 }
 
 #[test]
@@ -603,13 +613,21 @@ fn a_download_nobody_reads_is_cut_off() {
     for _ in 0..24 {
         assert_eq!(post(listener.addr, "/", "", &big), 200);
     }
-    let mut stalled = TcpStream::connect(listener.page).unwrap();
-    write!(
-        stalled,
-        "GET /api/capture HTTP/1.1\r\nHost: {}\r\n\r\n",
-        listener.page
-    )
-    .unwrap();
+    let stall = || {
+        let mut stalled = TcpStream::connect(listener.page).unwrap();
+        write!(
+            stalled,
+            "GET /api/capture HTTP/1.1\r\nHost: {}\r\n\r\n",
+            listener.page
+        )
+        .unwrap();
+        stalled
+    };
+    let mut stalled = stall();
+    let _others: Vec<TcpStream> = (0..3).map(|_| stall()).collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, body) = listener.get("/api/capture");
+    assert_eq!(status, 503, "four downloads at once at most: {body}");
     // Past the write timeout (10 s) without reading a byte.
     std::thread::sleep(Duration::from_secs(13));
     stalled
@@ -657,4 +675,41 @@ fn a_refused_request_keeps_its_headers_and_target_cut() {
         "{last}"
     );
     assert!(detail["path"].as_str().unwrap().len() < 3 << 10);
+}
+
+#[test]
+fn a_replay_that_leads_back_to_the_page_is_a_loop() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0"]);
+    assert_eq!(post(listener.addr, "/", "", &sample("clients.create")), 200);
+    let back = json!({ "url": format!("http://{}/api/requests/1/replay", listener.page) });
+    let (status, body) = exchange(
+        listener.page,
+        "POST",
+        "/api/requests/1/replay",
+        "Content-Type: application/json\r\n",
+        &back.to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["result"]["status"], 508, "{body}");
+}
+
+#[test]
+fn a_summary_megabytes_long_is_shown_cut() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0"]);
+    let key = "K".repeat(60_000);
+    let repeats: String = (0..101).map(|i| format!("\"d0\":{i},")).collect();
+    let body = format!(
+        r#"{{"event":{{"dt":"2025-01-01 10:00:00+0000","events_id":"clients.archive","object_id":7}},"data":{{"{key}":{{{}}}}}}}"#,
+        repeats.trim_end_matches(',')
+    );
+    assert_eq!(post(listener.addr, "/", "", &body), 200);
+    let detail = listener.json("/api/requests/1");
+    let summary = detail["inspect"].as_str().unwrap();
+    assert!(summary.len() < 70 << 10, "{} bytes", summary.len());
+    assert!(
+        summary.ends_with("`jerahook inspect` of the body)"),
+        "{}",
+        &summary[summary.len() - 80..]
+    );
 }

@@ -110,6 +110,8 @@ impl Forwarder {
                     bytes
                 };
                 let mut response = (status, bytes).into_response();
+                // The handler's headers as they are: no type of our own where it gave none.
+                response.headers_mut().remove(header::CONTENT_TYPE);
                 response.headers_mut().extend(end_to_end(&headers));
                 if bodiless(status) {
                     response.headers_mut().remove(header::CONTENT_TYPE);

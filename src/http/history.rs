@@ -217,16 +217,19 @@ pub fn kept_headers<'a>(headers: impl Iterator<Item = (&'a str, String)>) -> Vec
 }
 
 /// `text` up to `limit` bytes (at a character boundary), with `…` when cut.
-pub fn cut(mut text: String, limit: usize) -> String {
-    if text.len() > limit {
-        let mut end = limit;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push('…');
+pub fn cut(text: String, limit: usize) -> String {
+    if text.len() <= limit {
+        return text;
     }
-    text
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    // A new string: truncating would keep the whole allocation alive.
+    let mut kept = String::with_capacity(end + '…'.len_utf8());
+    kept.push_str(&text[..end]);
+    kept.push('…');
+    kept
 }
 
 /// An entry and the bytes it counts for.
@@ -483,6 +486,10 @@ mod tests {
             "{note}"
         );
         assert_eq!(cut("ééé".into(), 3), "é…", "cut at a character boundary");
+        assert!(
+            cut("x".repeat(100_000), 10).capacity() < 100,
+            "nothing more is kept"
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ use crate::http::lines;
 use crate::http::printer::{self, Printer};
 use crate::http::server::{self, Limits, Signals, Tally};
 use crate::http::ui::{self, Arrival, Ui, UiSettings};
-use crate::http::wire::{Forwarded, install_crypto};
+use crate::http::wire::{self, Forwarded, install_crypto};
 use crate::input::reader::{Piece, Position};
 use crate::judge::codes::Code;
 use crate::judge::report::Record;
@@ -48,6 +48,9 @@ use crate::output::render::{self, Style};
 /// the whole body before reading the answer still gets the answer; beyond it the connection is
 /// closed.
 pub const DRAIN_LIMIT: usize = 64 << 20;
+
+/// Bodies larger than this are judged one at a time (see [`Server::large`]).
+const SMALL_BODY: usize = 64 << 10;
 
 /// How long output gets at the stop to catch up before the rest is counted as not shown.
 const OUTPUT_WAIT: Duration = Duration::from_secs(2);
@@ -230,7 +233,7 @@ fn from_elsewhere(settings: &Settings, headers: &HeaderMap) -> Option<Admission>
     };
     if settings.addr.ip().is_loopback() {
         if let Some(host) = headers.get(header::HOST) {
-            if !host.to_str().is_ok_and(loopback_host) {
+            if !host.to_str().is_ok_and(wire::loopback_host) {
                 return Some(Admission::Refuse(
                     Reason::ForeignHost,
                     format!(
@@ -267,24 +270,6 @@ fn from_elsewhere(settings: &Settings, headers: &HeaderMap) -> Option<Admission>
             "{refused}: requests from web pages are refused (VCS sends no Origin); allow a page with --allow-origin"
         ),
     ))
-}
-
-/// `localhost`, a name under `.localhost`, 127.0.0.0/8 or `[::1]`, with or without a port.
-fn loopback_host(host: &str) -> bool {
-    let Ok(authority) = host.trim().parse::<axum::http::uri::Authority>() else {
-        return false;
-    };
-    if authority.as_str().contains('@') {
-        return false;
-    }
-    let name = authority.host().to_ascii_lowercase();
-    let name = name.strip_suffix('.').unwrap_or(&name);
-    if name == "localhost" || name.ends_with(".localhost") {
-        return true;
-    }
-    let ip = name.trim_start_matches('[').trim_end_matches(']');
-    ip.parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether a request may be served: it carries the `--token`, if one is set.
@@ -342,7 +327,8 @@ fn carries_token(uri: &Uri, authorization: Option<&str>, token: &str) -> bool {
     from_query | from_header
 }
 
-/// The request's headers without an `Authorization` that carries this listener's token.
+/// The request's headers without any `Authorization` that carries this listener's token (a
+/// request may carry several).
 fn without_token(headers: &HeaderMap, token: Option<&str>) -> HeaderMap {
     let mut kept = headers.clone();
     let carries = |value: &HeaderValue| {
@@ -350,8 +336,15 @@ fn without_token(headers: &HeaderMap, token: Option<&str>) -> HeaderMap {
             token.is_some_and(|token| carries_token(&Uri::from_static("/"), Some(value), token))
         })
     };
-    if kept.get(header::AUTHORIZATION).is_some_and(carries) {
-        kept.remove(header::AUTHORIZATION);
+    let others: Vec<HeaderValue> = headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .filter(|value| !carries(value))
+        .cloned()
+        .collect();
+    kept.remove(header::AUTHORIZATION);
+    for value in others {
+        kept.append(header::AUTHORIZATION, value);
     }
     kept
 }
@@ -424,6 +417,10 @@ struct Server {
     capture: Option<Arc<Mutex<Capture<File>>>>,
     /// Bytes of bodies in flight, one permit per byte.
     budget: Arc<Semaphore>,
+    /// One permit: bodies over [`SMALL_BODY`] are judged one at a time. A parsed document can
+    /// take many times its size, and a large one takes long enough to judge that several
+    /// would hold every judging thread.
+    large: Semaphore,
     stats: Mutex<Stats>,
     /// Payloads so far: the next one's index.
     payloads: AtomicUsize,
@@ -464,9 +461,9 @@ pub fn serve(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
     install_crypto();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        // Judging, save-file syncs and the page's scans (two at a time) run there; each idle
-        // thread would keep its own memory, and there are only so many cores.
-        .max_blocking_threads(6)
+        // Judging (large bodies one at a time), save-file syncs and the page's scans (two at a
+        // time) run there; each idle thread would keep its own memory.
+        .max_blocking_threads(8)
         .build()
         .context("starting the HTTP runtime")?;
     let result = runtime.block_on(run(settings, schemas, err_style));
@@ -515,6 +512,7 @@ async fn run(settings: Settings, schemas: SchemaSet, err_style: Style) -> Result
     let limits = settings.limits;
     let server = Arc::new(Server {
         budget: Arc::new(Semaphore::new(settings.max_in_flight)),
+        large: Semaphore::new(1),
         settings,
         schemas,
         instance,
@@ -684,8 +682,20 @@ async fn respond(
             return Ok(refuse(server, &seen, reason, &message, drained));
         }
     };
-    // Judging takes time in proportion to the body: off the threads that accept and answer,
-    // so a large payload cannot hold up the others.
+    // Judging takes time and memory in proportion to the body: off the threads that accept
+    // and answer, and large bodies one at a time, so that they can neither hold up the small
+    // ones nor take the memory of several parsed documents at once.
+    let _large = if bytes.len() > SMALL_BODY {
+        Some(
+            server
+                .large
+                .acquire()
+                .await
+                .context("judging the payload")?,
+        )
+    } else {
+        None
+    };
     let judged = {
         let server = Arc::clone(server);
         let uri = parts.uri.clone();
@@ -882,6 +892,10 @@ async fn receive(
             }
         }
         bytes.extend_from_slice(&data);
+    }
+    // A body of unknown length grew by doubling: what the history keeps is its length only.
+    if bytes.capacity() > bytes.len() + bytes.len() / 8 {
+        bytes.shrink_to_fit();
     }
     Received::Body(Bytes::from(bytes), permit)
 }
@@ -1285,6 +1299,29 @@ mod tests {
         assert_eq!(shown("/h?%74oken=x"), "/h?%74oken=***");
         assert_eq!(shown("/h?tokens=x"), "/h?tokens=x");
         assert_eq!(shown("/?a=1;token=s3cret"), "/?a=1;token=***");
+    }
+
+    #[test]
+    fn the_token_is_taken_out_of_every_authorization_header() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic eDp5"),
+        );
+        headers.append(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer s3cret"),
+        );
+        let kept = without_token(&headers, Some("s3cret"));
+        let values: Vec<&HeaderValue> = kept.get_all(header::AUTHORIZATION).iter().collect();
+        assert_eq!(values, [&HeaderValue::from_static("Basic eDp5")]);
+        assert_eq!(
+            without_token(&headers, None)
+                .get_all(header::AUTHORIZATION)
+                .iter()
+                .count(),
+            2
+        );
     }
 
     #[test]

@@ -12,11 +12,17 @@ use std::time::Duration;
 /// Lines waiting to be printed before new ones are dropped.
 pub(crate) const QUEUE: usize = 1024;
 
+/// Bytes waiting to be printed before new lines are dropped: a few lines of megabytes each
+/// (a payload with long keys and many warnings) must not fill the memory either.
+pub(crate) const QUEUE_BYTES: usize = 16 << 20;
+
 /// One output stream with its own thread.
 pub(crate) struct Printer {
     queue: Mutex<Option<SyncSender<Vec<u8>>>>,
     offered: AtomicUsize,
     shown: Arc<AtomicUsize>,
+    /// Bytes queued and not yet written.
+    waiting: Arc<AtomicUsize>,
     done: Mutex<Receiver<()>>,
 }
 
@@ -27,9 +33,12 @@ impl Printer {
         let (finished, done) = mpsc::channel();
         let shown = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&shown);
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let written = Arc::clone(&waiting);
         std::thread::spawn(move || {
             let mut open = true;
             for line in lines {
+                let size = line.len();
                 // After a failed write (the reader went away) lines are only counted.
                 if open {
                     open = out.write_all(&line).and_then(|()| out.flush()).is_ok();
@@ -37,6 +46,8 @@ impl Printer {
                         counter.fetch_add(1, Ordering::Relaxed);
                     }
                 }
+                drop(line);
+                written.fetch_sub(size, Ordering::Relaxed);
             }
             let _ = finished.send(());
         });
@@ -44,21 +55,30 @@ impl Printer {
             queue: Mutex::new(Some(queue)),
             offered: AtomicUsize::new(0),
             shown,
+            waiting,
             done: Mutex::new(done),
         }
     }
 
-    /// Queues `line` (one entry, possibly several text lines) without ever waiting.
+    /// Queues `line` (one entry, possibly several text lines) without ever waiting; drops it
+    /// when [`QUEUE`] lines or [`QUEUE_BYTES`] bytes are waiting already.
     pub(crate) fn print(&self, line: Vec<u8>) {
         self.offered.fetch_add(1, Ordering::Relaxed);
-        if let Some(queue) = self
+        let size = line.len();
+        let waiting = self.waiting.fetch_add(size, Ordering::Relaxed);
+        if waiting > 0 && waiting + size > QUEUE_BYTES {
+            self.waiting.fetch_sub(size, Ordering::Relaxed);
+            return;
+        }
+        let queued = self
             .queue
             .lock()
             .ok()
             .as_ref()
             .and_then(|queue| queue.as_ref())
-        {
-            let _ = queue.try_send(line);
+            .is_some_and(|queue| queue.try_send(line).is_ok());
+        if !queued {
+            self.waiting.fetch_sub(size, Ordering::Relaxed);
         }
     }
 
@@ -166,5 +186,20 @@ mod tests {
         }
         assert_eq!(printer.finish(Duration::from_millis(100)), 10_000);
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_stuck_output_holds_at_most_the_byte_cap() {
+        let printer = Printer::start(Stuck, QUEUE);
+        let line = vec![b'x'; 4 << 20];
+        for _ in 0..100 {
+            printer.print(line.clone());
+        }
+        let waiting = printer.waiting.load(Ordering::Relaxed);
+        assert!(waiting <= QUEUE_BYTES, "{waiting} bytes waiting");
+        assert!(
+            waiting >= QUEUE_BYTES - line.len(),
+            "{waiting} bytes waiting"
+        );
     }
 }

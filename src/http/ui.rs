@@ -35,7 +35,7 @@ use tokio::time::Sleep;
 
 use crate::http::capture;
 use crate::http::clock::Stamp;
-use crate::http::forward::Forwarder;
+use crate::http::forward::{self, Forwarder};
 use crate::http::history::{self, Entry, Filter, History, Refusal, Verdict};
 use crate::http::wire::{self, Forwarded};
 use crate::judge::report::Record;
@@ -63,6 +63,10 @@ const STEP: usize = 256;
 
 /// A download step also ends once its bodies pass this many bytes.
 const STEP_BYTES: usize = 1 << 20;
+
+/// Capture downloads under way at once: each holds a step (up to one whole body) while its
+/// reader takes it.
+const DOWNLOADS: usize = 4;
 
 /// A request's headers must arrive within this.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -110,6 +114,8 @@ pub(crate) struct Ui {
     bound: SocketAddr,
     /// Scans of the history under way: at most [`SCANS`].
     scans: Semaphore,
+    /// Capture downloads under way: at most [`DOWNLOADS`].
+    downloads: Arc<Semaphore>,
     /// Live-update streams open, by client address.
     streams: Mutex<HashMap<IpAddr, usize>>,
 }
@@ -147,6 +153,7 @@ impl Ui {
             context,
             bound,
             scans: Semaphore::new(SCANS),
+            downloads: Arc::new(Semaphore::new(DOWNLOADS)),
             streams: Mutex::new(HashMap::new()),
         });
         let task = tokio::spawn(serve(listener, Arc::clone(&ui)));
@@ -392,7 +399,10 @@ async fn handle(ui: &Arc<Ui>, request: Request<Incoming>, remote: SocketAddr) ->
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
     if !ui.same_host(&parts.headers) {
-        return error(StatusCode::MISDIRECTED_REQUEST, "unexpected Host header");
+        return error(
+            StatusCode::MISDIRECTED_REQUEST,
+            "Host: the page is on loopback and answers only to loopback names such as localhost or 127.0.0.1",
+        );
     }
     let segments: Vec<&str> = parts.uri.path().split('/').skip(1).collect();
     // The page itself holds no data: it loads without the token and asks for it.
@@ -416,11 +426,11 @@ async fn handle(ui: &Arc<Ui>, request: Request<Incoming>, remote: SocketAddr) ->
                         let now = SystemTime::now()
                             .duration_since(UNIX_EPOCH)
                             .map_or(0, |elapsed| elapsed.as_secs() as i64);
-                        view::detail(&entry, &listen_url, now, &body_url)
+                        view::detail(&entry, &listen_url, now, &body_url).to_string()
                     })
                     .await;
                 match detail {
-                    Some(detail) => json_response(StatusCode::OK, &detail),
+                    Some(detail) => json_text(StatusCode::OK, detail),
                     None => error(StatusCode::SERVICE_UNAVAILABLE, "stopping"),
                 }
             }
@@ -447,24 +457,17 @@ async fn handle(ui: &Arc<Ui>, request: Request<Incoming>, remote: SocketAddr) ->
 }
 
 impl Ui {
-    /// A page on loopback answers only to its own names (a page elsewhere could otherwise
-    /// point a name of its own at 127.0.0.1 and read the history).
+    /// A page on loopback answers only to loopback names (a page elsewhere could otherwise
+    /// point a name of its own at 127.0.0.1 and read the history), with any port: an SSH
+    /// tunnel's local port differs from the page's.
     fn same_host(&self, headers: &HeaderMap) -> bool {
         if !self.bound.ip().is_loopback() {
             return true;
         }
-        let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
-            return false;
-        };
-        let port = self.bound.port();
-        [
-            format!("127.0.0.1:{port}"),
-            format!("localhost:{port}"),
-            format!("[::1]:{port}"),
-            self.bound.to_string(),
-        ]
-        .iter()
-        .any(|name| name.eq_ignore_ascii_case(host))
+        headers
+            .get(header::HOST)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(wire::loopback_host)
     }
 
     fn info(&self) -> Response<Body> {
@@ -505,7 +508,7 @@ impl Ui {
             // Entries after `last` arrived during the scan: the next look takes them.
             let mut before = last + 1;
             let stop = filter.after.unwrap_or(0);
-            while found.len() < limit && before > stop + 1 {
+            while found.len() < limit && before > stop.saturating_add(1) {
                 let step = ui.history().before(before, STEP);
                 let Some(oldest) = step.last() else {
                     break;
@@ -575,9 +578,21 @@ impl Ui {
                 }
             },
         };
+        let Ok(download) = Arc::clone(&self.downloads).try_acquire_owned() else {
+            let mut answer = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("{DOWNLOADS} downloads are under way; retry when one has finished"),
+            );
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return answer;
+        };
         let until = self.history().last();
         let ui = Arc::clone(self);
-        let steps = futures_util::stream::unfold(Some(0), move |from| {
+        // The permit travels with the stream: the download counts until its connection is
+        // done with it.
+        let steps = futures_util::stream::unfold((Some(0), download), move |(from, download)| {
             let ui = Arc::clone(&ui);
             let filter = Arc::clone(&filter);
             let chosen = chosen.clone();
@@ -602,7 +617,7 @@ impl Ui {
                     })
                     .await?;
                 next?;
-                Some((Ok::<_, Infallible>(Bytes::from(lines)), next))
+                Some((Ok::<_, Infallible>(Bytes::from(lines)), (next, download)))
             }
         });
         let mut response = Response::new(Body::from_stream(steps));
@@ -622,6 +637,12 @@ impl Ui {
     /// with what the handler did. Only JSON is accepted, so another site's form cannot
     /// trigger it.
     async fn replay(&self, n: &str, headers: &HeaderMap, body: Incoming) -> Response<Body> {
+        if forward::is_loop(headers, &self.replay_id()) {
+            return error(
+                StatusCode::LOOP_DETECTED,
+                "this page sent this request itself: the replay URL leads back to it",
+            );
+        }
         let is_json = headers
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
@@ -677,7 +698,7 @@ impl Ui {
             url.clone(),
             self.context.forward_timeout,
             self.context.max_answer,
-            format!("{}-replay", self.context.instance),
+            self.replay_id(),
         ) {
             Ok(forwarder) => forwarder,
             Err(problem) => {
@@ -694,6 +715,12 @@ impl Ui {
             StatusCode::OK,
             &json!({ "url": wire::redacted(&url), "result": outcome }),
         )
+    }
+
+    /// The id replays carry in the forwarding header: not this listener's own, so that a replay
+    /// to this listener is a new request, yet one that leads back to the page is a loop.
+    fn replay_id(&self) -> String {
+        format!("{}-replay", self.context.instance)
     }
 
     /// Server-sent events: one `request` event (the list's form of the entry) per new
@@ -872,7 +899,12 @@ fn download(bytes: Bytes, content_type: &'static str, name: &str) -> Response<Bo
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
-    let mut response = Response::new(Body::from(value.to_string()));
+    json_text(status, value.to_string())
+}
+
+/// A JSON answer already written out.
+fn json_text(status: StatusCode, text: String) -> Response<Body> {
+    let mut response = Response::new(Body::from(text));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,

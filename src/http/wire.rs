@@ -132,6 +132,24 @@ pub fn redacted(url: &reqwest::Url) -> String {
     text
 }
 
+/// `localhost`, a name under `.localhost`, 127.0.0.0/8 or `[::1]`, with or without a port.
+pub fn loopback_host(host: &str) -> bool {
+    let Ok(authority) = host.trim().parse::<axum::http::uri::Authority>() else {
+        return false;
+    };
+    if authority.as_str().contains('@') {
+        return false;
+    }
+    let name = authority.host().to_ascii_lowercase();
+    let name = name.strip_suffix('.').unwrap_or(&name);
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    let ip = name.trim_start_matches('[').trim_end_matches(']');
+    ip.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The first line of a body, shortened: what fits on a log line.
 pub fn body_start(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);

@@ -63,7 +63,18 @@ pub fn detail(entry: &Entry, listen_url: &str, now: i64, body_url: &str) -> Valu
                 .map(|issue| issue.path.as_str())
                 .collect();
             let pretty = (!truncated).then(|| pretty::marked(payload, &paths));
-            (Some(String::from_utf8_lossy(&text).into_owned()), pretty)
+            // Long keys and many warnings can make the summary megabytes long: shown cut, as
+            // the body is.
+            let mut text = String::from_utf8_lossy(&text).into_owned();
+            if text.len() > SHOWN {
+                let mut end = SHOWN;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+                text.push_str("\n… (cut: the whole summary is `jerahook inspect` of the body)");
+            }
+            (Some(text), pretty)
         }
         _ => (None, None),
     };
