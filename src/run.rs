@@ -60,7 +60,9 @@ pub fn run(config: Config) -> Result<ExitStatus> {
     }
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut err = io::stderr().lock();
+    // Standard error is unbuffered: a summary table of many thousand rows (undocumented
+    // fields) would be many thousand writes.
+    let mut err = BufWriter::new(io::stderr().lock());
     let status = match &config.mode {
         Mode::Validate {
             read,
@@ -147,6 +149,7 @@ pub fn run(config: Config) -> Result<ExitStatus> {
             ExitStatus::Valid
         }
     };
+    err.flush()?;
     out.flush()?;
     Ok(status)
 }
