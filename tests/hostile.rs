@@ -534,6 +534,68 @@ fn a_hundred_thousand_undeclared_fields_in_data_are_read_once() {
     assert!(record.valid && record.warnings.is_empty(), "{record:?}");
 }
 
+/// Exit code, standard output and standard error of the binary on `input`.
+fn run(args: &[&str], input: &str) -> (Option<i32>, String, String) {
+    let output = cmd()
+        .args(args)
+        .write_stdin(input.to_string())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn names_of_a_hundred_thousand_characters_are_tables_rows_not_a_panic() {
+    // A formatting width over 65,535 panics: tables pad names by hand.
+    let long = "e".repeat(100_000);
+    let unknown = compact("clients.create").replace(
+        "\"events_id\":\"clients.create\"",
+        &format!("\"events_id\":\"{long}\""),
+    );
+    // The count per event after `validate`, the --by-event table, and inspect's summary.
+    for args in [
+        &["validate", "-"][..],
+        &["validate", "-q", "--by-event", "-"],
+        &["validate", "--allow-unknown", "-"],
+        &["inspect", "-"],
+    ] {
+        let (code, stdout, stderr) = run(args, &unknown);
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "{args:?}: {code:?} {stderr:.300}"
+        );
+        assert!(stdout.contains(&long) || stderr.contains(&long), "{args:?}");
+    }
+    let (_, _, stderr) = run(&["validate", "-q", "--by-event", "-"], &unknown);
+    assert!(
+        stderr.contains(&format!("\n  {long}       1\n")),
+        "{stderr:.300}"
+    );
+    // The --undocumented table, by field name.
+    let field = "f".repeat(100_000);
+    let undocumented = compact("clients.create").replace(
+        "\"name\":\"My name\"",
+        &format!("\"name\":\"My name\",\"{field}\":1"),
+    );
+    let (code, stdout, stderr) = run(&["validate", "--undocumented", "-"], &undocumented);
+    assert_eq!(code, Some(0), "{stderr:.300}");
+    assert!(
+        format!("{stdout}{stderr}").contains(&format!("    data.{field}       1\n")),
+        "{stderr:.300}"
+    );
+    // inspect's table of an import's counters, by counter name.
+    let mut import: serde_json::Value =
+        serde_json::from_str(&sample("importd.process_success")).unwrap();
+    import["data"]["queue"]["stats"][&field] = serde_json::json!(1);
+    let (code, stdout, stderr) = run(&["inspect", "-"], &import.to_string());
+    assert!(matches!(code, Some(0 | 1)), "{code:?} {stderr:.300}");
+    assert!(stdout.contains(&field), "{stdout:.300}");
+}
+
 #[test]
 fn with_a_repeated_extra_key_the_hundred_shown_are_still_the_first_in_the_text() {
     // `k5` again at the end: its value, the one kept, is the last in the text, so the hundred
