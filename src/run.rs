@@ -21,7 +21,7 @@ use crate::judge::schemas::{SchemaSet, Source};
 use crate::judge::validate::Options;
 use crate::manual;
 use crate::output::render::{self, Style};
-use crate::output::{github, inspect, junit};
+use crate::output::{escape, github, inspect, junit};
 use crate::pipeline::{self, Work};
 
 /// What has been judged so far, for a run cut short by its reader going away (`| head`).
@@ -346,8 +346,7 @@ impl pipeline::Render for InspectRender {
         if self.format == Format::Json {
             let view =
                 inspect::json_view(payload.unwrap_or(&Value::Null), record, self.options.redact);
-            serde_json::to_writer(&mut *out, &view)?;
-            out.push(b'\n');
+            escape::json_line(out, &view)?;
             return Ok(());
         }
         // Nothing parsed: the view is the header, the source and the errors.

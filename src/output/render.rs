@@ -239,8 +239,7 @@ fn window(snippet: &Snippet) -> (String, usize) {
 
 /// One record as one line of JSON.
 pub fn record_json(out: &mut impl Write, record: &Record) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, record)?;
-    out.write_all(b"\n")
+    crate::output::escape::json_line(out, record)
 }
 
 /// `27 payloads: 26 valid, 1 invalid`, then (with `table`) the count of each event id.
