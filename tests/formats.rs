@@ -291,3 +291,25 @@ fn junit_output_shows_steering_characters_as_visible_escapes() {
         "{stdout}"
     );
 }
+
+#[test]
+fn github_annotations_name_the_real_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // A space, a colon, a comma, a letter beyond ASCII, a tab and a right-to-left override:
+    // only the colon and the comma are escaped, as the runner unescapes them.
+    let path = dir.path().join("my cap:tures, é\t\u{202e}.ndjson");
+    std::fs::write(&path, capture()).unwrap();
+    let path = path.to_str().unwrap();
+    let (code, stdout, _) = output(&["validate", "--format", "github", path], "");
+    assert_eq!(code, Some(1));
+    let file = stdout
+        .strip_prefix("::error file=")
+        .and_then(|rest| rest.split(",line=").next())
+        .unwrap();
+    assert_eq!(file, path.replace(':', "%3A").replace(',', "%2C"));
+    let unescaped = file
+        .replace("%3A", ":")
+        .replace("%2C", ",")
+        .replace("%25", "%");
+    assert!(Path::new(&unescaped).is_file());
+}
