@@ -21,7 +21,7 @@ use crate::judge::schemas::{SchemaSet, Source};
 use crate::judge::validate::Options;
 use crate::manual;
 use crate::output::render::{self, Style};
-use crate::output::{github, inspect, junit};
+use crate::output::{escape, github, inspect, junit};
 use crate::pipeline::{self, Work};
 
 /// What has been judged so far, for a run cut short by its reader going away (`| head`).
@@ -60,7 +60,9 @@ pub fn run(config: Config) -> Result<ExitStatus> {
     }
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut err = io::stderr().lock();
+    // Standard error is unbuffered: a summary table of many thousand rows (undocumented
+    // fields) would be many thousand writes.
+    let mut err = BufWriter::new(io::stderr().lock());
     let status = match &config.mode {
         Mode::Validate {
             read,
@@ -147,6 +149,7 @@ pub fn run(config: Config) -> Result<ExitStatus> {
             ExitStatus::Valid
         }
     };
+    err.flush()?;
     out.flush()?;
     Ok(status)
 }
@@ -343,8 +346,7 @@ impl pipeline::Render for InspectRender {
         if self.format == Format::Json {
             let view =
                 inspect::json_view(payload.unwrap_or(&Value::Null), record, self.options.redact);
-            serde_json::to_writer(&mut *out, &view)?;
-            out.push(b'\n');
+            escape::json_line(out, &view)?;
             return Ok(());
         }
         // Nothing parsed: the view is the header, the source and the errors.

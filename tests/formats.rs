@@ -209,3 +209,107 @@ fn a_json_array_of_payloads_is_read_as_its_elements() {
     assert_eq!(code, Some(1));
     assert_eq!(stdout.lines().count(), 1);
 }
+
+/// DEL, C1 controls and every bidirectional formatting character.
+const STEERING: &str = "\u{7f}\u{80}\u{85}\u{9b}\u{9f}\u{61c}\u{200e}\u{200f}\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}";
+
+fn steers(c: char) -> bool {
+    STEERING.contains(c)
+}
+
+/// A `clients.create` whose name is a number, whose event id is unknown, and whose values carry
+/// every character of [`STEERING`].
+fn steering_payloads() -> String {
+    let name = format!("a{STEERING}z");
+    let wrong = sample("clients.create").replace(
+        "\"companies_id\":3",
+        &format!("\"companies_id\":{}", serde_json::json!(name)),
+    );
+    let unknown = sample("clients.create").replace(
+        "\"events_id\":\"clients.create\"",
+        &format!("\"events_id\":{}", serde_json::json!(name)),
+    );
+    let named = sample("clients.create").replace(
+        "\"name\":\"My name\"",
+        &format!("\"name\":{}", serde_json::json!(name)),
+    );
+    format!("{wrong}\n{unknown}\n{named}\n")
+}
+
+#[test]
+fn json_output_writes_steering_characters_as_escapes_that_read_back() {
+    let name = format!("a{STEERING}z");
+    for args in [
+        &["validate", "--format", "json", "-"][..],
+        &["inspect", "--format", "json", "-"],
+    ] {
+        let (code, stdout, _) = output(args, &steering_payloads());
+        assert_eq!(code, Some(1), "{args:?}");
+        assert!(!stdout.contains(steers), "{args:?}: {stdout}");
+        assert!(stdout.contains(r"a\u007f\u0080\u0085\u009b\u009f\u061c\u200e"));
+        let lines: Vec<Value> = stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(
+            lines[0]["errors"][0]["message"],
+            format!("expected an integer, found the string \"{name}\""),
+            "{args:?}"
+        );
+        assert_eq!(lines[1]["event"], name.as_str(), "{args:?}");
+    }
+    let (_, stdout, _) = output(&["inspect", "--format", "json", "-"], &steering_payloads());
+    let named: Value = serde_json::from_str(stdout.lines().nth(2).unwrap()).unwrap();
+    assert_eq!(named["key_fields"]["name"], name.as_str());
+}
+
+#[test]
+fn junit_output_shows_steering_characters_as_visible_escapes() {
+    let (code, stdout, _) = output(
+        &["validate", "--format", "junit", "-"],
+        &steering_payloads(),
+    );
+    assert_eq!(code, Some(1));
+    assert!(!stdout.contains(steers), "{stdout}");
+    let xml = roxmltree::Document::parse(&stdout).unwrap();
+    let failures: Vec<_> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    assert_eq!(failures.len(), 2);
+    let escaped = r"a\u007f\u0080\u0085\u009b\u009f\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069z";
+    assert_eq!(
+        failures[0].attribute("message").unwrap(),
+        format!("-:1:137: /data/companies_id: expected an integer, found the string \"{escaped}\"")
+    );
+    assert!(
+        failures[1]
+            .text()
+            .unwrap()
+            .contains(&format!("unknown event id \"{escaped}\"")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn github_annotations_name_the_real_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // A space, a colon, a comma, a letter beyond ASCII, a tab and a right-to-left override:
+    // only the colon and the comma are escaped, as the runner unescapes them.
+    let path = dir.path().join("my cap:tures, é\t\u{202e}.ndjson");
+    std::fs::write(&path, capture()).unwrap();
+    let path = path.to_str().unwrap();
+    let (code, stdout, _) = output(&["validate", "--format", "github", path], "");
+    assert_eq!(code, Some(1));
+    let file = stdout
+        .strip_prefix("::error file=")
+        .and_then(|rest| rest.split(",line=").next())
+        .unwrap();
+    assert_eq!(file, path.replace(':', "%3A").replace(',', "%2C"));
+    let unescaped = file
+        .replace("%3A", ":")
+        .replace("%2C", ",")
+        .replace("%25", "%");
+    assert!(Path::new(&unescaped).is_file());
+}

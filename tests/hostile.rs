@@ -433,3 +433,186 @@ fn forty_thousand_duplicate_keys_give_a_hundred_warnings_and_a_note() {
     let record = validate::judge(piece, "-", 0, &schemas, allowed).unwrap().0;
     assert!(record.warnings.is_empty());
 }
+
+/// `clients.create` with `n` more top-level keys, `k0` to `k{n-1}`, each set to 0.
+fn with_extra_keys(n: usize) -> String {
+    let keys: Vec<String> = (0..n).map(|i| format!(",\"k{i}\":0")).collect();
+    let text = compact("clients.create");
+    format!("{}{}}}", &text[..text.len() - 1], keys.concat())
+}
+
+#[test]
+fn a_hundred_and_twenty_thousand_extra_keys_give_a_hundred_warnings_and_a_note() {
+    // Placing each of them by scanning the whole body took minutes; only the shown ones are
+    // placed now, all in one walk.
+    let input = with_extra_keys(120_000);
+    let found = records(input.as_bytes());
+    assert!(found[0].valid);
+    let warnings = &found[0].warnings;
+    assert_eq!(warnings.len(), validate::MAX_WARNINGS + 1);
+    for (i, warning) in warnings[..validate::MAX_WARNINGS].iter().enumerate() {
+        assert_eq!(warning.code, Code::ExtraTopLevelKey);
+        assert_eq!(warning.path, format!("/k{i}"));
+        assert_eq!(
+            warning.message,
+            format!("unexpected top-level key \"k{i}\": VCS sends only \"event\" and \"data\"")
+        );
+        // The column of the key's value, the 0 after `"k{i}":`.
+        let at = input.find(&format!("\"k{i}\":0")).unwrap() + format!("\"k{i}\":").len();
+        assert_eq!((warning.line, warning.column), (1, at + 1), "{i}");
+    }
+    assert_eq!(warnings[100].code, Code::ExtraTopLevelKey);
+    assert_eq!(
+        warnings[100].message,
+        "more than 100 warnings; the first 100 are shown"
+    );
+    assert_eq!((warnings[100].line, warnings[100].column), (1, 1));
+}
+
+#[test]
+fn strict_places_every_one_of_twelve_thousand_extra_keys_in_text_order() {
+    let input = with_extra_keys(12_000);
+    let strict = Options {
+        strict: true,
+        ..options()
+    };
+    let schemas = SchemaSet::built_in();
+    let piece = Splitter::new(input.as_bytes()).next().unwrap().unwrap();
+    let record = validate::judge(piece, "-", 0, &schemas, strict).unwrap().0;
+    assert!(!record.valid);
+    assert!(record.warnings.is_empty());
+    assert_eq!(record.errors.len(), 12_000);
+    assert_eq!(record.errors[11_999].path, "/k11999");
+    let at = input.rfind(":0}").unwrap() + 1;
+    assert_eq!(record.errors[11_999].column, at + 1);
+    assert!(
+        record
+            .errors
+            .windows(2)
+            .all(|pair| pair[0].column < pair[1].column)
+    );
+}
+
+#[test]
+fn extra_keys_through_the_binary_print_a_hundred_warnings_and_the_note() {
+    let output = cmd()
+        .args(["validate", "-"])
+        .write_stdin(with_extra_keys(12_000))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("warning[extra-top-level-key] /k"))
+            .count(),
+        100
+    );
+    assert!(
+        stdout.contains("-:1:1: warning[extra-top-level-key] (document): more than 100 warnings; the first 100 are shown"),
+        "{stdout:.2000}"
+    );
+}
+
+#[test]
+fn a_hundred_thousand_undeclared_fields_in_data_are_read_once() {
+    // The fast lane kept undeclared keys in a list and searched it for each new one.
+    let fields: Vec<String> = (0..100_000).map(|i| format!(",\"f{i}\":0")).collect();
+    let input = compact("clients.create").replace(
+        "\"name\":\"My name\"",
+        &format!("\"name\":\"My name\"{}", fields.concat()),
+    );
+    let fast = Options {
+        keep_payload: false,
+        undocumented: false,
+        ..options()
+    };
+    let schemas = SchemaSet::built_in();
+    let piece = Splitter::new(input.as_bytes()).next().unwrap().unwrap();
+    let record = validate::judge(piece, "-", 0, &schemas, fast).unwrap().0;
+    assert!(record.valid && record.warnings.is_empty(), "{record:?}");
+}
+
+/// Exit code, standard output and standard error of the binary on `input`.
+fn run(args: &[&str], input: &str) -> (Option<i32>, String, String) {
+    let output = cmd()
+        .args(args)
+        .write_stdin(input.to_string())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn names_of_a_hundred_thousand_characters_are_tables_rows_not_a_panic() {
+    // A formatting width over 65,535 panics: tables pad names by hand.
+    let long = "e".repeat(100_000);
+    let unknown = compact("clients.create").replace(
+        "\"events_id\":\"clients.create\"",
+        &format!("\"events_id\":\"{long}\""),
+    );
+    // The count per event after `validate`, the --by-event table, and inspect's summary.
+    for args in [
+        &["validate", "-"][..],
+        &["validate", "-q", "--by-event", "-"],
+        &["validate", "--allow-unknown", "-"],
+        &["inspect", "-"],
+    ] {
+        let (code, stdout, stderr) = run(args, &unknown);
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "{args:?}: {code:?} {stderr:.300}"
+        );
+        assert!(stdout.contains(&long) || stderr.contains(&long), "{args:?}");
+    }
+    let (_, _, stderr) = run(&["validate", "-q", "--by-event", "-"], &unknown);
+    assert!(
+        stderr.contains(&format!("\n  {long}       1\n")),
+        "{stderr:.300}"
+    );
+    // The --undocumented table, by field name.
+    let field = "f".repeat(100_000);
+    let undocumented = compact("clients.create").replace(
+        "\"name\":\"My name\"",
+        &format!("\"name\":\"My name\",\"{field}\":1"),
+    );
+    let (code, stdout, stderr) = run(&["validate", "--undocumented", "-"], &undocumented);
+    assert_eq!(code, Some(0), "{stderr:.300}");
+    assert!(
+        format!("{stdout}{stderr}").contains(&format!("    data.{field}       1\n")),
+        "{stderr:.300}"
+    );
+    // inspect's table of an import's counters, by counter name.
+    let mut import: serde_json::Value =
+        serde_json::from_str(&sample("importd.process_success")).unwrap();
+    import["data"]["queue"]["stats"][&field] = serde_json::json!(1);
+    let (code, stdout, stderr) = run(&["inspect", "-"], &import.to_string());
+    assert!(matches!(code, Some(0 | 1)), "{code:?} {stderr:.300}");
+    assert!(stdout.contains(&field), "{stdout:.300}");
+}
+
+#[test]
+fn with_a_repeated_extra_key_the_hundred_shown_are_still_the_first_in_the_text() {
+    // `k5` again at the end: its value, the one kept, is the last in the text, so the hundred
+    // warnings shown are k0 to k100 without k5, and the repeat is warned about too.
+    let base = with_extra_keys(12_000);
+    let input = format!("{},\"k5\":1}}", &base[..base.len() - 1]);
+    let found = records(input.as_bytes());
+    let warnings = &found[0].warnings;
+    assert_eq!(warnings.len(), validate::MAX_WARNINGS + 1);
+    let paths: Vec<String> = (0..=100)
+        .filter(|i| *i != 5)
+        .map(|i| format!("/k{i}"))
+        .collect();
+    let shown: Vec<&str> = warnings[..100].iter().map(|w| w.path.as_str()).collect();
+    assert_eq!(shown, paths);
+    assert_eq!(
+        warnings[100].message,
+        "more than 100 warnings; the first 100 are shown"
+    );
+}

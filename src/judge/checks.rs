@@ -19,10 +19,11 @@ pub const EARLIEST_PLAUSIBLE: i64 = 946_684_800;
 /// the time now in seconds since the epoch.
 /// With `redact`, messages name fields but not the values under `data`.
 pub fn warnings(payload: &Value, event: Option<&Event>, now: i64, redact: bool) -> Vec<Issue> {
-    let mut found = Vec::new();
     let Some(top) = payload.as_object() else {
-        return found;
+        return Vec::new();
     };
+    // A warning for each key beside event and data, and a few more.
+    let mut found = Vec::with_capacity(top.len() + 4);
     for key in top.keys().filter(|key| *key != "event" && *key != "data") {
         found.push(Issue::new(
             Code::ExtraTopLevelKey,

@@ -885,8 +885,9 @@ impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
             None => return Err(unsure()),
         };
         let mut seen = 0u128;
-        // Keys not declared, to notice one repeated (rare: kept only when met).
-        let mut others: Vec<String> = Vec::new();
+        // Keys not declared, to notice one repeated (rare: kept only when met, and hashed, as a
+        // hostile payload may carry a hundred thousand of them).
+        let mut others: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut counters = Counters::default();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let key = key.0;
@@ -900,10 +901,9 @@ impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
                     &object.properties[index].1
                 }
                 None => {
-                    if others.iter().any(|other| *other == key) {
+                    if !others.insert(key.to_string()) {
                         return Err(unsure());
                     }
-                    others.push(key.to_string());
                     &ANY
                 }
             };

@@ -167,12 +167,13 @@ pub fn check(payload: &Value, schemas: &SchemaSet, options: Options) -> Result<V
         None => schemas.envelope()?,
     };
     schema_errors(validator, payload, options.redact, &mut verdict.errors);
-    verdict.warnings.extend(checks::warnings(
-        payload,
-        event,
-        options.now_or_clock(),
-        options.redact,
-    ));
+    let mut checked = checks::warnings(payload, event, options.now_or_clock(), options.redact);
+    // Most often the only warnings: taken as they are, not copied (there may be thousands).
+    if verdict.warnings.is_empty() {
+        verdict.warnings = checked;
+    } else {
+        verdict.warnings.append(&mut checked);
+    }
     Ok(verdict)
 }
 
@@ -441,6 +442,16 @@ fn judge_document(
     verdict
         .warnings
         .retain(|warning| !options.allowed.contains(warning.code));
+    if !options.strict && !parsed.has_duplicate_keys {
+        // Without a repeated key, the keys beside event and data are warned about in the order
+        // of the text: past the first that can be shown, and one to say there are more, they
+        // would only be located to be left out.
+        let mut extra = 0;
+        verdict.warnings.retain(|warning| {
+            extra += usize::from(warning.code == Code::ExtraTopLevelKey);
+            warning.code != Code::ExtraTopLevelKey || extra <= MAX_WARNINGS + 1
+        });
+    }
     // Known spans of the warnings, by position (`None`: found by the issue's path).
     let mut spans: Vec<Option<locate::Span>> = vec![None; verdict.warnings.len()];
     if parsed.has_duplicate_keys && !options.allowed.contains(Code::DuplicateKey) {
@@ -451,7 +462,7 @@ fn judge_document(
                 duplicate.object,
                 locate::escape_token(&duplicate.key)
             );
-            let mut issue = Issue::new(
+            let issue = Issue::new(
                 Code::DuplicateKey,
                 pointer,
                 format!(
@@ -459,37 +470,30 @@ fn judge_document(
                     duplicate.key
                 ),
             );
-            // Placed below with the others; the span is the key with its quotes.
-            issue.line = 0;
             verdict.warnings.push(issue);
+            // The key with its quotes.
             spans.push(Some(locate::Span {
                 start: duplicate.offset,
                 end: duplicate.offset + duplicate.key.len() + 2,
             }));
         }
     }
-    place_all(
-        &mut verdict.errors,
-        &mut verdict.warnings,
-        &spans,
-        start,
-        bytes,
-        options.redact,
-    );
+    let (mut error_spans, warning_spans) =
+        locate_issues(bytes, &verdict.errors, &verdict.warnings, &spans);
+    let mut errors = verdict.errors;
+    let mut warnings = verdict.warnings;
     if options.strict {
-        verdict.errors.append(&mut verdict.warnings);
+        errors.append(&mut warnings);
+        error_spans.extend(&warning_spans);
     }
-    // In the order a reader of the input meets them.
-    // (The note that more errors were left out stays last.)
-    verdict
-        .errors
-        .sort_by_key(|issue| (issue.message == MORE_ERRORS, issue.line, issue.column));
-    verdict
-        .warnings
-        .sort_by_key(|issue| (issue.line, issue.column));
-    if verdict.warnings.len() > MAX_WARNINGS {
-        let code = verdict.warnings[MAX_WARNINGS].code;
-        verdict.warnings.truncate(MAX_WARNINGS);
+    // Only what is shown is placed: a payload with a hundred thousand warnings costs the
+    // placing of a hundred.
+    let (mut errors, _) = in_text_order(errors, &error_spans, usize::MAX);
+    let (mut warnings, left_out) = in_text_order(warnings, &warning_spans, MAX_WARNINGS);
+    place_all(&mut errors, &mut warnings, start, bytes, options.redact);
+    verdict.errors = errors.into_iter().map(|(_, issue)| issue).collect();
+    verdict.warnings = warnings.into_iter().map(|(_, issue)| issue).collect();
+    if let Some(code) = left_out {
         verdict.warnings.push(Issue {
             line: start.line,
             column: start.column,
@@ -515,36 +519,76 @@ fn judge_document(
     Ok((record, Some(payload)))
 }
 
-/// Places every issue not yet placed: its span is the one given (warnings, by position), or
-/// the value its path names. Positions are found in one pass over the text, in text order, so
-/// a payload with many issues costs no more than one with a few.
-fn place_all(
-    errors: &mut [Issue],
-    warnings: &mut [Issue],
+/// The span in the text of every error and every warning: the one given (warnings, by
+/// position), or that of the value its path names, all found in one walk of the text. An
+/// issue whose value is not found is about the start of the document.
+fn locate_issues(
+    bytes: &[u8],
+    errors: &[Issue],
+    warnings: &[Issue],
     warning_spans: &[Option<locate::Span>],
+) -> (Vec<locate::Span>, Vec<locate::Span>) {
+    let given: Vec<Option<locate::Span>> = std::iter::repeat_n(None, errors.len())
+        .chain(warning_spans.iter().copied().chain(std::iter::repeat(None)))
+        .take(errors.len() + warnings.len())
+        .collect();
+    let pointers: Vec<&str> = errors
+        .iter()
+        .chain(warnings)
+        .zip(&given)
+        .filter(|(_, span)| span.is_none())
+        .map(|(issue, _)| issue.path.as_str())
+        .collect();
+    let mut found = locate::locate_all(bytes, &pointers).into_iter();
+    let mut spans: Vec<locate::Span> = given
+        .into_iter()
+        .map(|span| {
+            span.or_else(|| found.next().flatten())
+                .unwrap_or(locate::Span { start: 0, end: 1 })
+        })
+        .collect();
+    let warning_spans = spans.split_off(errors.len());
+    (spans, warning_spans)
+}
+
+/// The first `most` of `issues` in the order a reader of the input meets them (by their
+/// `spans`; the note that more errors were left out last), each with its span, and the code
+/// of the first one left out. Byte offsets order issues as their lines and columns will; only
+/// the issues kept are moved.
+fn in_text_order(
+    issues: Vec<Issue>,
+    spans: &[locate::Span],
+    most: usize,
+) -> (Vec<(locate::Span, Issue)>, Option<Code>) {
+    let mut order: Vec<usize> = (0..issues.len()).collect();
+    order.sort_by_key(|&i| (issues[i].message == MORE_ERRORS, spans[i].start));
+    let left_out = order.get(most).map(|&i| issues[i].code);
+    order.truncate(most);
+    let mut rank = vec![usize::MAX; issues.len()];
+    for (place, &i) in order.iter().enumerate() {
+        rank[i] = place;
+    }
+    let mut kept: Vec<Option<(locate::Span, Issue)>> = Vec::new();
+    kept.resize_with(order.len(), || None);
+    for (i, issue) in issues.into_iter().enumerate() {
+        if let Some(slot) = kept.get_mut(rank[i]) {
+            *slot = Some((spans[i], issue));
+        }
+    }
+    (kept.into_iter().flatten().collect(), left_out)
+}
+
+/// Places the issues at their spans: positions are found in one pass over the text, in text
+/// order, so a payload with many issues costs no more than one with a few.
+fn place_all(
+    errors: &mut [(locate::Span, Issue)],
+    warnings: &mut [(locate::Span, Issue)],
     origin: Position,
     bytes: &[u8],
     redact: bool,
 ) {
-    let unplaced = |issue: &Issue| issue.line == 0;
-    let mut todo: Vec<(locate::Span, &mut Issue)> = errors
-        .iter_mut()
-        .map(|issue| (None, issue))
-        .chain(
-            warning_spans
-                .iter()
-                .copied()
-                .chain(std::iter::repeat(None))
-                .zip(warnings.iter_mut()),
-        )
-        .filter(|(_, issue)| unplaced(issue))
-        .map(|(span, issue)| {
-            let span = span
-                .or_else(|| locate::locate(bytes, &issue.path))
-                .unwrap_or(locate::Span { start: 0, end: 1 });
-            (span, issue)
-        })
-        .collect();
+    let mut todo: Vec<&mut (locate::Span, Issue)> =
+        errors.iter_mut().chain(warnings.iter_mut()).collect();
     todo.sort_by_key(|(span, _)| span.start);
     let mut cursor = (0, origin);
     for (span, issue) in todo {

@@ -51,7 +51,7 @@ pub fn command(
 ) -> io::Result<()> {
     let mut properties = Vec::new();
     if let Some(file) = file {
-        properties.push(format!("file={}", property(file)));
+        properties.push(format!("file={}", file_property(file)));
     }
     if let Some((line, column)) = at {
         properties.push(format!("line={line},col={column}"));
@@ -80,6 +80,24 @@ pub fn property(text: &str) -> String {
     data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// The `file` property: the path exactly as it is, with only what the runner unescapes
+/// escaped, so that the annotation lands on the real file. (A visible escape would name a file
+/// that does not exist.)
+pub fn file_property(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +110,10 @@ mod tests {
             "a\\u001b[31m\\u007f\\u202e\\t"
         );
         assert_eq!(property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(
+            file_property("a b:c,d%é\t\u{202e}\r\n.json"),
+            "a b%3Ac%2Cd%25é\t\u{202e}%0D%0A.json"
+        );
         let mut out = Vec::new();
         command(
             &mut out,

@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 use std::time::Duration;
 
+use crate::output::escape::{needs_escape, push_printable};
+
 /// A group of test cases (`<testsuite>`).
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -95,7 +97,9 @@ fn seconds(time: Duration) -> String {
     format!("{:.3}", time.as_secs_f64())
 }
 
-/// Element text: markup characters escaped, characters XML 1.0 forbids replaced.
+/// Element text: markup characters escaped, characters XML 1.0 forbids replaced, and DEL, C1
+/// controls and bidirectional formatting characters written as visible escapes (`\u202e`), as
+/// in text output: XML allows them, but a CI page that shows the report would obey them.
 pub fn text(raw: &str) -> Cow<'_, str> {
     escape(raw, false)
 }
@@ -110,6 +114,7 @@ fn escape(raw: &str, in_attribute: bool) -> Cow<'_, str> {
     let special = |c: char| {
         matches!(c, '&' | '<' | '>')
             || !allowed(c)
+            || steers(c)
             || (in_attribute && matches!(c, '"' | '\'' | '\n' | '\r' | '\t'))
     };
     if !raw.contains(special) {
@@ -128,10 +133,17 @@ fn escape(raw: &str, in_attribute: bool) -> Cow<'_, str> {
             '\t' if in_attribute => out.push_str("&#9;"),
             // Not even a character reference may name these in XML 1.0.
             c if !allowed(c) => out.push('\u{FFFD}'),
+            c if steers(c) => push_printable(&mut out, c),
             c => out.push(c),
         }
     }
     Cow::Owned(out)
+}
+
+/// Allowed by XML, but shown as an escape: a character that steers a display and is not a line
+/// break or tab.
+fn steers(c: char) -> bool {
+    needs_escape(c) && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// XML 1.0's `Char` production (Rust's `char` already excludes surrogates).
@@ -161,6 +173,10 @@ mod tests {
         );
         assert_eq!(text("Zoë 東京 🚀\nline"), "Zoë 東京 🚀\nline");
         assert_eq!(text("]]>"), "]]&gt;");
+        assert_eq!(
+            attribute("del\u{7f}c1\u{85}\u{9f}bidi\u{61c}\u{200f}\u{202a}\u{2069}"),
+            "del\\u007fc1\\u0085\\u009fbidi\\u061c\\u200f\\u202a\\u2069"
+        );
     }
 
     #[test]

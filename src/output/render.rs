@@ -58,6 +58,26 @@ pub(crate) fn mark(valid: bool, style: Style) -> String {
     }
 }
 
+/// `text` and spaces after it to fill `width` characters: `{:<width$}` written by hand, as a
+/// formatting width over 65,535 panics and these widths come from the input (an event id, a
+/// field name, a counter's name).
+pub(crate) fn pad_end(text: &str, width: usize) -> String {
+    let mut padded = text.to_string();
+    padded.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(text.chars().count()),
+    ));
+    padded
+}
+
+/// Spaces before `text` to fill `width` characters: `{:>width$}` by hand, as [`pad_end`].
+pub(crate) fn pad_start(text: &str, width: usize) -> String {
+    let mut padded: String =
+        std::iter::repeat_n(' ', width.saturating_sub(text.chars().count())).collect();
+    padded.push_str(text);
+    padded
+}
+
 /// Counts by name, names aligned: the tail of every summary.
 pub(crate) fn counts(
     out: &mut impl Write,
@@ -69,7 +89,7 @@ pub(crate) fn counts(
         .max()
         .unwrap_or(0);
     for (name, count) in counts {
-        writeln!(out, "  {:<width$}  {count:>6}", p(name))?;
+        writeln!(out, "  {}  {count:>6}", pad_end(&p(name), width))?;
     }
     Ok(())
 }
@@ -219,8 +239,7 @@ fn window(snippet: &Snippet) -> (String, usize) {
 
 /// One record as one line of JSON.
 pub fn record_json(out: &mut impl Write, record: &Record) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, record)?;
-    out.write_all(b"\n")
+    crate::output::escape::json_line(out, record)
 }
 
 /// `27 payloads: 26 valid, 1 invalid`, then (with `table`) the count of each event id.
@@ -287,7 +306,7 @@ pub fn undocumented(out: &mut impl Write, summary: &Summary, style: Style) -> io
             .max()
             .unwrap_or(0);
         for (field, count) in fields {
-            writeln!(out, "    {:<width$}  {count:>6}", p(field))?;
+            writeln!(out, "    {}  {count:>6}", pad_end(&p(field), width))?;
         }
     }
     Ok(())
@@ -342,12 +361,12 @@ pub fn inspection(
                 let names: Vec<String> = columns
                     .iter()
                     .zip(&widths)
-                    .map(|((name, _), w)| format!("{name:<w$}"))
+                    .map(|((name, _), w)| pad_end(name, *w))
                     .collect();
                 let values: Vec<String> = columns
                     .iter()
                     .zip(&widths)
-                    .map(|((_, value), w)| format!("{value:>w$}"))
+                    .map(|((_, value), w)| pad_start(value, *w))
                     .collect();
                 writeln!(
                     out,
