@@ -1775,3 +1775,61 @@ fn a_handler_answer_without_a_type_goes_back_without_one() {
         "{head}"
     );
 }
+#[test]
+fn extra_keys_by_the_thousand_hold_up_no_other_payload() {
+    let listener = Listener::start(&["--format", "json"]);
+    let mut heavy = sample("clients.create");
+    for i in 0..120_000 {
+        heavy[format!("k{i}")] = json!(0);
+    }
+    let heavy = heavy.to_string();
+    let addr = listener.addr;
+    let posters: Vec<_> = (0..2)
+        .map(|_| {
+            let heavy = heavy.clone();
+            std::thread::spawn(move || post(addr, "/", "", &heavy))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    let (status, _) = post(addr, "/", "", &sample("clients.update").to_string());
+    let waited = started.elapsed();
+    assert_eq!(status, 200);
+    assert!(
+        waited < Duration::from_secs(2),
+        "an ordinary payload waited {waited:?} behind two heavy ones"
+    );
+    for poster in posters {
+        let (status, body) = poster.join().unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, out) = listener.stop();
+    let heavy: Vec<Value> = out
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|line| line["warnings"].as_array().is_some_and(|w| !w.is_empty()))
+        .collect();
+    assert_eq!(heavy.len(), 2, "{out}");
+    for line in heavy {
+        let warnings = line["warnings"].as_array().unwrap();
+        assert_eq!(warnings.len(), 101, "a hundred shown, and a note");
+        let note = warnings[100]["message"].as_str().unwrap();
+        assert!(note.contains("the first 100 are shown"), "{note}");
+    }
+}
+
+#[test]
+fn json_lines_write_steering_characters_as_escapes() {
+    let listener = Listener::start(&["--format", "json"]);
+    let mut payload = sample("clients.create");
+    payload["data"]["companies_id"] = json!("12\u{202e}34\u{7f}\u{85}");
+    let body = payload.to_string();
+    assert!(body.contains('\u{202e}'), "sent raw");
+    assert_eq!(post(listener.addr, "/", "", &body).0, 200);
+    assert_eq!(post(listener.addr, "/\u{202e}", "", "{").0, 400);
+    let (_, out) = listener.stop();
+    for raw in ['\u{202e}', '\u{7f}', '\u{85}'] {
+        assert!(!out.contains(raw), "{out:?}");
+    }
+    assert!(out.contains(r"12\u202e34\u007f\u0085"), "{out}");
+}

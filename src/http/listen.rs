@@ -42,6 +42,7 @@ use crate::judge::codes::Code;
 use crate::judge::report::Record;
 use crate::judge::schemas::SchemaSet;
 use crate::judge::validate::{self, Options};
+use crate::output::escape::json_line;
 use crate::output::render::{self, Style};
 
 /// A refused body is read and discarded up to this many bytes, so that a client that sends
@@ -966,7 +967,7 @@ fn print_refused(
     let status = reason.status().as_u16();
     let mut line = Vec::new();
     let printed = match server.settings.format {
-        Format::Json => serde_json::to_writer(
+        Format::Json => json_line(
             &mut line,
             &RefusedLine {
                 received_at: &received.rfc3339,
@@ -977,9 +978,7 @@ fn print_refused(
                 refused: reason,
                 reason: message,
             },
-        )
-        .map_err(std::io::Error::from)
-        .map(|()| line.push(b'\n')),
+        ),
         Format::Text => lines::listen_refused(
             &mut line,
             &lines::Refused {
@@ -1058,7 +1057,7 @@ fn print_payload(
     let mut line = Vec::new();
     match settings.format {
         Format::Json => {
-            serde_json::to_writer(
+            json_line(
                 &mut line,
                 &JsonLine {
                     record,
@@ -1069,7 +1068,6 @@ fn print_payload(
                     forward: forwarded,
                 },
             )?;
-            line.push(b'\n');
         }
         Format::Text => lines::listen_line(
             &mut line,

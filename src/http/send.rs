@@ -137,8 +137,7 @@ async fn send_all(
         let mut line = Vec::new();
         match settings.format {
             Format::Json => {
-                serde_json::to_writer(&mut line, &outcome)?;
-                line.push(b'\n');
+                crate::output::escape::json_line(&mut line, &outcome)?;
             }
             Format::Text => lines::send_line(&mut line, &outcome, settings.style)?,
         }

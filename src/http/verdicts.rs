@@ -185,8 +185,7 @@ pub fn github(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
 
 /// One JSON record per case per line.
 pub fn json(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, verdict)?;
-    out.write_all(b"\n")
+    crate::output::escape::json_line(out, verdict)
 }
 
 /// The closing summary: cases passed and failed, requests and latencies, and for every variant
