@@ -778,7 +778,7 @@ class Soak:
     def api_get(self, port, path, timeout=15):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers={"Authorization": f"Bearer {self.token}"})
             answer = conn.getresponse()
             data = answer.read()
             with self.lock:
@@ -826,6 +826,7 @@ class Soak:
             return
         try:
             sock.sendall(f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:{page}\r\n"
+                         f"Authorization: Bearer {self.token}\r\n"
                          "Accept: text/event-stream\r\n\r\n".encode())
             sock.settimeout(0.5)
             until = time.monotonic() + rng.uniform(2, 5)
@@ -1048,6 +1049,10 @@ class Soak:
                 and instance["stop_took"] <= GRACE + 5,
                 f"listen #{instance['number']} stopped at SIGTERM in "
                 f"{instance['stop_took'] or 0:.1f} s with exit code {instance['exit']}")
+        # The checks below mean nothing if the page was never read.
+        add(self.api["lists"] > 0 and self.api["captures"] > 0 and self.api["events_seen"] > 0,
+            f"the page was read: {self.api['lists']} lists, {self.api['captures']} captures, "
+            f"{self.api['events_seen']} live events")
         add(self.api["capture_unknown"] == 0,
             f"/api/capture lines that are no payload sent: {self.api['capture_unknown']} "
             f"of {self.api['capture_lines']}")

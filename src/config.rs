@@ -494,29 +494,13 @@ pub fn parse_bounded_duration(
 }
 
 fn parse_url(text: &str, option: &str) -> Result<reqwest::Url> {
-    let shown = || unparsed_redacted(text);
+    let shown = || crate::http::wire::unparsed_redacted(text);
     let url =
         reqwest::Url::parse(text).with_context(|| format!("{option} {}: not a URL", shown()))?;
     if !matches!(url.scheme(), "http" | "https") {
         bail!("{option} {}: expected an http:// or https:// URL", shown());
     }
     Ok(url)
-}
-
-/// A URL that may not parse, as a message may show it: the user-info and the query hidden as
-/// `wire::redacted` hides them, found by their punctuation alone.
-fn unparsed_redacted(text: &str) -> String {
-    let (text, query) = match text.split_once(['?', '#']) {
-        Some((before, _)) => (before, "?…"),
-        None => (text, ""),
-    };
-    let start = text.find("://").map_or(0, |at| at + 3);
-    let authority_end = text[start..].find('/').map_or(text.len(), |at| start + at);
-    let shown = match text[start..authority_end].rfind('@') {
-        Some(at) => format!("{}…@{}", &text[..start], &text[start + at + 1..]),
-        None => text.to_string(),
-    };
-    format!("{shown}{query}")
 }
 
 /// The shortest and longest duration a timeout flag takes.
@@ -684,9 +668,12 @@ mod tests {
             ),
             ("htp://u:pw@h/x#frag", "htp://…@h/x?…"),
             ("[::1", "[::1"),
-            ("http://h/a@b", "http://h/a@b"),
+            ("http://user:pa/ss@host/hook", "http://…@host/hook"),
+            ("//a:hunter2@x/?token=s", "//…@x/?…"),
+            ("http://user:p#ss@host/hook", "http://…@host/hook"),
+            ("http://a:hunter2%40x/?token=s", "http://a:hunter2%40x/?…"),
         ] {
-            assert_eq!(unparsed_redacted(given), shown);
+            assert_eq!(crate::http::wire::unparsed_redacted(given), shown);
         }
         let error = parse_url("http://user:SECRET@127.0.0.1:99999/?token=TOK", "--to").unwrap_err();
         let message = format!("{error:#}");

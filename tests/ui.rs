@@ -713,3 +713,20 @@ fn a_summary_megabytes_long_is_shown_cut() {
         &summary[summary.len() - 80..]
     );
 }
+
+#[test]
+fn a_replay_url_that_does_not_parse_is_named_without_its_secrets() {
+    let listener = Listener::start(&["--ui", "127.0.0.1:0"]);
+    assert_eq!(post(listener.addr, "/", "", &sample("clients.create")), 200);
+    let asked = json!({ "url": "http://u:hunter2@127.0.0.1:99999/?token=sekret" });
+    let (status, body) = exchange(
+        listener.page,
+        "POST",
+        "/api/requests/1/replay",
+        "Content-Type: Application/JSON\r\n",
+        &asked.to_string(),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(!body.contains("hunter2") && !body.contains("sekret"), "{body}");
+    assert!(body.contains("not a URL: invalid port number"), "{body}");
+}

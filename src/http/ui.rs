@@ -646,7 +646,7 @@ impl Ui {
         let is_json = headers
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.starts_with("application/json"));
+            .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/json"));
         if !is_json {
             return error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -664,10 +664,19 @@ impl Ui {
         {
             Some(url) => match reqwest::Url::parse(url) {
                 Ok(url) if matches!(url.scheme(), "http" | "https") => url,
-                _ => {
+                Ok(_) => {
                     return error(
                         StatusCode::BAD_REQUEST,
-                        &format!("url {url}: expected an http:// or https:// URL"),
+                        &format!(
+                            "url {}: expected an http:// or https:// URL",
+                            wire::unparsed_redacted(url)
+                        ),
+                    );
+                }
+                Err(problem) => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        &format!("url {}: not a URL: {problem}", wire::unparsed_redacted(url)),
                     );
                 }
             },

@@ -150,6 +150,26 @@ pub fn loopback_host(host: &str) -> bool {
         .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// A URL that may not parse, as a message may show it: anything before the last `@` (where a
+/// user-info would be, whatever characters a password holds) and anything from the first `?`
+/// or `#` after it hidden, found by their punctuation alone.
+pub fn unparsed_redacted(text: &str) -> String {
+    let start = text
+        .find("://")
+        .map(|at| at + 3)
+        .or_else(|| text.starts_with("//").then_some(2))
+        .unwrap_or(0);
+    let (scheme, rest) = text.split_at(start);
+    let rest = match rest.rfind('@') {
+        Some(at) => format!("…@{}", &rest[at + 1..]),
+        None => rest.to_string(),
+    };
+    match rest.split_once(['?', '#']) {
+        Some((before, _)) => format!("{scheme}{before}?…"),
+        None => format!("{scheme}{rest}"),
+    }
+}
+
 /// The first line of a body, shortened: what fits on a log line.
 pub fn body_start(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
