@@ -1514,6 +1514,27 @@ fn post_with(addr: SocketAddr, headers: &str) -> (u16, String) {
     )
 }
 
+/// A connection kept open for several requests.
+fn kept_alive(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+}
+
+/// Posts a sample on a kept-alive connection; the status, head and body of the answer.
+fn post_on(stream: &mut TcpStream) -> (u16, String, String) {
+    let body = sample("clients.create").to_string();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    read_answer(stream)
+}
+
 #[test]
 fn a_web_page_cannot_post_forged_events_nor_reach_it_by_another_name() {
     let (handler, seen) = fake_handler(|stream| {
@@ -1723,22 +1744,9 @@ fn a_protocol_switch_from_the_handler_is_a_502_and_bodiless_statuses_go_back_wit
         );
     });
     let listener = Listener::start(&["--forward-to", &format!("http://{reset}/")]);
-    let mut stream = TcpStream::connect(listener.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let body = sample("clients.create").to_string();
+    let mut stream = kept_alive(listener.addr);
     for _ in 0..2 {
-        stream
-            .write_all(
-                format!(
-                    "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{body}",
-                    body.len()
-                )
-                .as_bytes(),
-            )
-            .unwrap();
-        let (status, head, answer) = read_answer(&mut stream);
+        let (status, head, answer) = post_on(&mut stream);
         assert_eq!(status, 205, "{head}");
         assert_eq!(answer, "", "{head}");
         assert!(
@@ -1754,21 +1762,7 @@ fn a_handler_answer_without_a_type_goes_back_without_one() {
         let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     });
     let listener = Listener::start(&["--forward-to", &format!("http://{bare}/")]);
-    let mut stream = TcpStream::connect(listener.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let body = sample("clients.create").to_string();
-    stream
-        .write_all(
-            format!(
-                "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            )
-            .as_bytes(),
-        )
-        .unwrap();
-    let (status, head, answer) = read_answer(&mut stream);
+    let (status, head, answer) = post_on(&mut kept_alive(listener.addr));
     assert_eq!((status, answer.as_str()), (200, "ok"), "{head}");
     assert!(
         !head.to_ascii_lowercase().contains("content-type"),

@@ -727,6 +727,9 @@ fn a_replay_url_that_does_not_parse_is_named_without_its_secrets() {
         &asked.to_string(),
     );
     assert_eq!(status, 400, "{body}");
-    assert!(!body.contains("hunter2") && !body.contains("sekret"), "{body}");
+    assert!(
+        !body.contains("hunter2") && !body.contains("sekret"),
+        "{body}"
+    );
     assert!(body.contains("not a URL: invalid port number"), "{body}");
 }

@@ -578,7 +578,7 @@ impl Ui {
                 }
             },
         };
-        let Ok(download) = Arc::clone(&self.downloads).try_acquire_owned() else {
+        let Ok(permit) = Arc::clone(&self.downloads).try_acquire_owned() else {
             let mut answer = error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &format!("{DOWNLOADS} downloads are under way; retry when one has finished"),
@@ -592,7 +592,7 @@ impl Ui {
         let ui = Arc::clone(self);
         // The permit travels with the stream: the download counts until its connection is
         // done with it.
-        let steps = futures_util::stream::unfold((Some(0), download), move |(from, download)| {
+        let steps = futures_util::stream::unfold((Some(0), permit), move |(from, permit)| {
             let ui = Arc::clone(&ui);
             let filter = Arc::clone(&filter);
             let chosen = chosen.clone();
@@ -617,20 +617,14 @@ impl Ui {
                     })
                     .await?;
                 next?;
-                Some((Ok::<_, Infallible>(Bytes::from(lines)), (next, download)))
+                Some((Ok::<_, Infallible>(Bytes::from(lines)), (next, permit)))
             }
         });
-        let mut response = Response::new(Body::from_stream(steps));
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-ndjson"),
-        );
-        headers.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment; filename=\"capture.ndjson\""),
-        );
-        response
+        download(
+            Body::from_stream(steps),
+            "application/x-ndjson",
+            "capture.ndjson",
+        )
     }
 
     /// Sends request `n`'s body again, to `{"url": ...}` or to `--forward-to`, and answers
@@ -897,8 +891,8 @@ fn asset(text: &'static str, content_type: &'static str) -> Response<Body> {
     response
 }
 
-fn download(bytes: Bytes, content_type: &'static str, name: &str) -> Response<Body> {
-    let mut response = Response::new(Body::from(bytes));
+fn download(body: impl Into<Body>, content_type: &'static str, name: &str) -> Response<Body> {
+    let mut response = Response::new(body.into());
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
