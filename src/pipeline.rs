@@ -159,7 +159,7 @@ impl<R: Render> Work<'_, R> {
                     index,
                     piece,
                 } => validate::judge(piece, &batch.sources[source], index, self.schemas, options)?,
-                Item::Empty(source) => (empty_input(&source), None),
+                Item::Empty(source) => (Record::no_payload(&source), None),
                 Item::Unreadable { source, reason } => {
                     done.unreadable += 1;
                     (unreadable_input(&source, &reason), None)
@@ -527,25 +527,6 @@ fn unreadable_input(source: &str, reason: &str) -> Record {
             "",
             format!("cannot read this input: {reason}"),
         )],
-        warnings: vec![],
-        undocumented: vec![],
-    }
-}
-
-/// The record of an input that holds no payload at all: invalid, so it cannot pass unnoticed.
-fn empty_input(source: &str) -> Record {
-    Record {
-        source: source.to_string(),
-        index: 0,
-        line: 1,
-        event: None,
-        object_id: None,
-        valid: false,
-        errors: vec![Issue {
-            line: 1,
-            column: 1,
-            ..Issue::new(Code::NoPayload, "", "no payload in this input")
-        }],
         warnings: vec![],
         undocumented: vec![],
     }

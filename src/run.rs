@@ -53,6 +53,7 @@ pub fn run(config: Config) -> Result<ExitStatus> {
         Mode::Send { read, settings } => {
             let inputs = inputs::expand(&read.paths)?;
             let schemas = load_schemas(&config.schemas)?;
+            stdin_note(&config, &inputs)?;
             return send::run(inputs, settings, &schemas, config.err_style);
         }
         Mode::TestHandler(settings) => return test_handler::run(settings, config.err_style),
@@ -177,6 +178,19 @@ impl RunSummary {
 
 /// Reads every input, judges and renders every payload (on `config.jobs` workers), and writes
 /// the results in input order as they come. `progress` allows a progress bar on a terminal.
+/// On a terminal, says that payloads are read from standard input and how to end it:
+/// otherwise a first-time user sees nothing happen and thinks jerahook hangs.
+fn stdin_note(config: &Config, inputs: &[Input]) -> Result<()> {
+    if config.stdin_is_terminal && inputs.contains(&Input::Stdin) {
+        render::note(
+            &mut io::stderr().lock(),
+            "reading payloads from standard input; paste them, then end with Ctrl-D",
+            config.err_style,
+        )?;
+    }
+    Ok(())
+}
+
 fn judge_all(
     config: &Config,
     read: &Read,
@@ -186,14 +200,7 @@ fn judge_all(
 ) -> Result<RunSummary> {
     let inputs = inputs::expand(&read.paths)?;
     let schemas = load_schemas(&config.schemas)?;
-    if config.stdin_is_terminal && inputs.contains(&Input::Stdin) {
-        // Otherwise a first-time user sees nothing happen and thinks jerahook hangs.
-        render::note(
-            &mut io::stderr().lock(),
-            "reading payloads from standard input; paste them, then end with Ctrl-D",
-            config.err_style,
-        )?;
-    }
+    stdin_note(config, &inputs)?;
     let junit = matches!(
         config.mode,
         Mode::Validate {

@@ -638,27 +638,29 @@ fn reading_a_terminal_says_so_and_how_to_end() {
         return;
     }
     let binary = assert_cmd::cargo::cargo_bin("jerahook");
-    let mut child = std::process::Command::new("script")
-        .args([
-            "-qec",
-            &format!("{} validate --color never", binary.display()),
-            "/dev/null",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    use std::io::Write;
-    child.stdin.as_mut().unwrap().write_all(b"\x04").unwrap();
-    let output = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        text.starts_with(
-            "jerahook: reading payloads from standard input; paste them, then end with Ctrl-D"
-        ),
-        "{text}"
-    );
+    for command in ["validate", "send --to http://127.0.0.1:9/"] {
+        let mut child = std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("{} {command} --color never", binary.display()),
+                "/dev/null",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        use std::io::Write;
+        child.stdin.as_mut().unwrap().write_all(b"\x04").unwrap();
+        let output = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            text.starts_with(
+                "jerahook: reading payloads from standard input; paste them, then end with Ctrl-D"
+            ),
+            "{command}: {text}"
+        );
+    }
     // A pipe is not a person: no note.
     cmd()
         .arg("validate")

@@ -300,3 +300,37 @@ fn a_closed_reader_keeps_the_exit_code_of_what_was_sent() {
         "nothing reached the handler"
     );
 }
+
+#[test]
+fn an_input_without_a_payload_fails_as_in_validate() {
+    let addr = handler("ok");
+    let url = format!("http://{addr}/vcs");
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.ndjson");
+    std::fs::write(&empty, " \n").unwrap();
+    for (args, input) in [(vec!["-"], ""), (vec![empty.to_str().unwrap()], "")] {
+        let output = Command::cargo_bin("jerahook")
+            .unwrap()
+            .arg("send")
+            .args(&args)
+            .args(["--to", &url, "--format", "json"])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let record: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(record["sent"], false);
+        assert_eq!(record["errors"][0]["code"], "no-payload");
+        assert_eq!(record["errors"][0]["message"], "no payload in this input");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("1 input held no payload"), "{stderr}");
+    }
+    // One empty input among good ones still fails the run.
+    let output = Command::cargo_bin("jerahook")
+        .unwrap()
+        .args(["send", "-", empty.to_str().unwrap(), "--to", &url])
+        .write_stdin(sample())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+}

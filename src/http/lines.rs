@@ -253,6 +253,8 @@ pub struct SendSummary<'a> {
     pub statuses: &'a std::collections::BTreeMap<String, usize>,
     pub failures: usize,
     pub skipped: usize,
+    /// Inputs that held no payload at all.
+    pub empty: usize,
     pub p50: Option<std::time::Duration>,
     pub p95: Option<std::time::Duration>,
     pub max: Option<std::time::Duration>,
@@ -284,6 +286,11 @@ pub fn send_summary(
     }
     if summary.skipped > 0 {
         line.push_str(&format!(", {} not sent", summary.skipped));
+    }
+    match summary.empty {
+        0 => {}
+        1 => line.push_str(&style.bad(", 1 input held no payload")),
+        n => line.push_str(&style.bad(&format!(", {n} inputs held no payload"))),
     }
     writeln!(out, "{line}")?;
     if let (Some(p50), Some(p95), Some(max)) = (summary.p50, summary.p95, summary.max) {

@@ -110,6 +110,7 @@ async fn send_all(
     let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
     let mut latencies = Latencies::default();
     let (mut failures, mut unreachable, mut not_ok, mut skipped) = (0, 0, 0, 0);
+    let mut empty = 0;
     let mut out = std::io::stdout().lock();
     while let Some(outcome) = results.next().await {
         if outcome.sent {
@@ -127,6 +128,8 @@ async fn send_all(
             if let Some(ms) = outcome.latency_ms {
                 latencies.add(Duration::from_secs_f64(ms / 1000.0));
             }
+        } else if outcome.record.is_no_payload() {
+            empty += 1;
         } else {
             skipped += 1;
         }
@@ -153,6 +156,7 @@ async fn send_all(
         statuses: &statuses,
         failures,
         skipped,
+        empty,
         p50: latencies.percentile(50.0),
         p95: latencies.percentile(95.0),
         max: latencies.max(),
@@ -169,7 +173,7 @@ async fn send_all(
             err_style,
         )?;
         ExitStatus::Error
-    } else if failures > 0 || not_ok > 0 {
+    } else if failures > 0 || not_ok > 0 || empty > 0 {
         ExitStatus::Invalid
     } else {
         ExitStatus::Valid
@@ -198,6 +202,7 @@ fn read_jobs(
             }
         };
         let mut index = 0;
+        let mut broken = false;
         for piece in pieces {
             let piece = match piece {
                 Ok(piece) => piece,
@@ -206,6 +211,7 @@ fn read_jobs(
                     let message =
                         format!("{source}: cannot read this input: {}", io_reason(&error));
                     render::error(&mut std::io::stderr().lock(), &message, err_style)?;
+                    broken = true;
                     break;
                 }
             };
@@ -222,6 +228,18 @@ fn read_jobs(
                 if selected && jobs.blocking_send(Job { record, body }).is_err() {
                     return Ok(unreadable);
                 }
+            }
+        }
+        // An input with nothing to send is a record of its own, as in `validate`: an empty
+        // capture must not pass for a replay that went well.
+        if index == 0 && !broken {
+            let record = Record::no_payload(&source);
+            let job = Job {
+                record,
+                body: Vec::new(),
+            };
+            if jobs.blocking_send(job).is_err() {
+                return Ok(unreadable);
             }
         }
     }

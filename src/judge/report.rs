@@ -73,6 +73,33 @@ fn code_name<S: serde::Serializer>(code: &Code, serializer: S) -> Result<S::Ok, 
 pub const NO_EVENT_ID: &str = "(no event id)";
 
 impl Record {
+    /// The record of an input that holds no payload at all: invalid, so it cannot pass
+    /// unnoticed.
+    pub fn no_payload(source: &str) -> Record {
+        Record {
+            source: source.to_string(),
+            index: 0,
+            line: 1,
+            event: None,
+            object_id: None,
+            valid: false,
+            errors: vec![Issue {
+                line: 1,
+                column: 1,
+                ..Issue::new(Code::NoPayload, "", "no payload in this input")
+            }],
+            warnings: vec![],
+            undocumented: vec![],
+        }
+    }
+
+    /// Whether this is the record of an input with no payload.
+    pub fn is_no_payload(&self) -> bool {
+        self.errors
+            .iter()
+            .any(|issue| issue.code == Code::NoPayload)
+    }
+
     /// The payload's event id, or [`NO_EVENT_ID`].
     pub fn event_label(&self) -> &str {
         self.event.as_deref().unwrap_or(NO_EVENT_ID)
