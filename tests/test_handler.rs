@@ -854,3 +854,28 @@ fn readme_case_table_matches_the_cases() {
     let sentence = format!("That is {} cases and {requests} requests", records.len());
     assert!(section.contains(&sentence), "README should say: {sentence}");
 }
+
+#[test]
+fn the_summary_names_the_events_that_fail_under_each_variant() {
+    let handler = Handler::start(|seen| {
+        let import = seen.payload["event"]["events_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("importd."));
+        (if import { 500 } else { 200 }, NOW)
+    });
+    let output = jerahook(&[
+        "test-handler",
+        "--to",
+        &handler.url(),
+        "--case",
+        "*/documented",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.ends_with(
+            "\n  documented  failed for 2 of 27 events: importd.process_success, importd.process_failed\n"
+        ),
+        "{stderr}"
+    );
+}

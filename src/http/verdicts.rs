@@ -234,15 +234,37 @@ pub fn summary(out: &mut impl Write, verdicts: &[Verdict], style: Style) -> io::
         .max()
         .unwrap_or(0);
     for (variant, (failed, ran)) in failing {
-        writeln!(
+        write!(
             out,
             "  {:<width$}  failed for {failed} of {ran} event{}",
             variant.name(),
             plural(ran)
         )?;
+        // Where some events pass, the ones that fail are what to look at.
+        if failed < ran {
+            let events: Vec<&str> = verdicts
+                .iter()
+                .filter(|verdict| verdict.variant == variant && !verdict.passed)
+                .map(|verdict| verdict.event)
+                .collect();
+            write!(out, ": {}", named(&events))?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }
+
+/// Event ids as a list, the first [`NAMED`] of them, then how many more.
+fn named(events: &[&str]) -> String {
+    let mut text = events[..events.len().min(NAMED)].join(", ");
+    if events.len() > NAMED {
+        text.push_str(&format!(" and {} more", events.len() - NAMED));
+    }
+    text
+}
+
+/// Failing events named per variant in the summary.
+const NAMED: usize = 8;
 
 /// Per variant: (cases failed, cases run), one case per event.
 fn by_variant(verdicts: &[Verdict]) -> BTreeMap<Variant, (usize, usize)> {
@@ -400,7 +422,19 @@ mod tests {
         let summary = text(|out| summary(out, &verdicts, PLAIN));
         assert_eq!(
             summary,
-            "jerahook: 4 cases: 3 passed, 1 failed; 4 requests, latency p50 2.0ms, p95 2.0ms, max 2.0ms\n  object-id-string  failed for 1 of 2 events\n"
+            "jerahook: 4 cases: 3 passed, 1 failed; 4 requests, latency p50 2.0ms, p95 2.0ms, max 2.0ms\n  object-id-string  failed for 1 of 2 events: clients.create\n"
+        );
+    }
+
+    #[test]
+    fn failing_events_are_named_up_to_a_few() {
+        let ids = [
+            "a.1", "a.2", "a.3", "a.4", "a.5", "a.6", "a.7", "a.8", "a.9", "a.10",
+        ];
+        assert_eq!(named(&ids[..2]), "a.1, a.2");
+        assert_eq!(
+            named(&ids),
+            "a.1, a.2, a.3, a.4, a.5, a.6, a.7, a.8 and 2 more"
         );
     }
 
