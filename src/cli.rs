@@ -397,6 +397,11 @@ pub struct TestHandlerArgs {
     #[arg(long, value_name = "DURATION")]
     pub max_time: Option<String>,
 
+    /// Name in the summary the cases whose slowest answer took longer than this (VCS documents
+    /// no delivery timeout: 5s is an assumption; 1ms to 24h).
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub slow: String,
+
     /// Payloads a burst case sends at once.
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = burst)]
     pub concurrency: u16,

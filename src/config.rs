@@ -467,6 +467,7 @@ fn resolve_test_handler(args: TestHandlerArgs, style: Style) -> Result<test_hand
             .as_deref()
             .map(|text| parse_duration(text, "--max-time"))
             .transpose()?,
+        slow: parse_duration(&args.slow, "--slow")?,
         concurrency: usize::from(args.concurrency),
         style,
     })

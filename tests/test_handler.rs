@@ -879,3 +879,36 @@ fn the_summary_names_the_events_that_fail_under_each_variant() {
         "{stderr}"
     );
 }
+
+#[test]
+fn answers_slower_than_slow_are_named_in_the_summary() {
+    let handler = Handler::start(|_| (200, Duration::from_millis(60)));
+    let case = ["--case", "clients.create/documented"];
+    let output = jerahook(&[
+        "test-handler",
+        "--to",
+        &handler.url(),
+        case[0],
+        case[1],
+        "--slow",
+        "20ms",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "slow is no failure");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("  1 case answered slower than --slow 20ms: clients.create/documented ("),
+        "{stderr}"
+    );
+    let output = jerahook(&["test-handler", "--to", &handler.url(), case[0], case[1]]);
+    assert!(
+        !text(&output.stderr).contains("slower"),
+        "the default is 5s"
+    );
+    let output = jerahook(&["test-handler", "--to", &handler.url(), "--slow", "soon"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--slow soon"),
+        "{}",
+        text(&output.stderr)
+    );
+}

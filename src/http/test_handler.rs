@@ -42,6 +42,8 @@ pub struct Settings {
     pub timeout: Duration,
     /// The whole run stops once it has taken this long.
     pub max_time: Option<Duration>,
+    /// Cases whose slowest answer took longer are named in the summary.
+    pub slow: Duration,
     /// Payloads a burst case sends at once.
     pub concurrency: usize,
     /// Print only the cases that failed.
@@ -259,7 +261,7 @@ fn run_cases(
     drop(out);
     let mut err = std::io::stderr().lock();
     if matches!(settings.format, ReportFormat::Text | ReportFormat::Github) {
-        verdicts::summary(&mut err, &verdicts, err_style)?;
+        verdicts::summary(&mut err, &verdicts, settings.slow, err_style)?;
     }
     let done = verdicts.len();
     let stopped = match stop {

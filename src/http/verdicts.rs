@@ -188,9 +188,15 @@ pub fn json(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
     crate::output::escape::json_line(out, verdict)
 }
 
-/// The closing summary: cases passed and failed, requests and latencies, and for every variant
-/// that failed anywhere, for how many of the events it ran for.
-pub fn summary(out: &mut impl Write, verdicts: &[Verdict], style: Style) -> io::Result<()> {
+/// The closing summary: cases passed and failed, requests and latencies, for every variant
+/// that failed anywhere, for how many of the events it ran for (and which), and the cases whose
+/// slowest answer took longer than `slow`.
+pub fn summary(
+    out: &mut impl Write,
+    verdicts: &[Verdict],
+    slow: Duration,
+    style: Style,
+) -> io::Result<()> {
     let failed = verdicts.iter().filter(|verdict| !verdict.passed).count();
     let mut latencies = Latencies::default();
     for request in verdicts.iter().flat_map(|verdict| &verdict.requests) {
@@ -251,10 +257,27 @@ pub fn summary(out: &mut impl Write, verdicts: &[Verdict], style: Style) -> io::
         }
         writeln!(out)?;
     }
+    // A pass that took long may still be a Fail in VCS's log, if VCS gives up first.
+    let slow_cases: Vec<String> = verdicts
+        .iter()
+        .filter(|verdict| verdict.latency() > slow)
+        .map(|verdict| format!("{} ({})", verdict.case, latency::format(verdict.latency())))
+        .collect();
+    if !slow_cases.is_empty() {
+        let names: Vec<&str> = slow_cases.iter().map(String::as_str).collect();
+        writeln!(
+            out,
+            "  {} case{} answered slower than --slow {}: {}",
+            slow_cases.len(),
+            plural(slow_cases.len()),
+            latency::format(slow),
+            style.bad(&named(&names))
+        )?;
+    }
     Ok(())
 }
 
-/// Event ids as a list, the first [`NAMED`] of them, then how many more.
+/// Names as a list, the first [`NAMED`] of them, then how many more.
 fn named(events: &[&str]) -> String {
     let mut text = events[..events.len().min(NAMED)].join(", ");
     if events.len() > NAMED {
@@ -263,7 +286,7 @@ fn named(events: &[&str]) -> String {
     text
 }
 
-/// Failing events named per variant in the summary.
+/// Names listed at most in a line of the summary.
 const NAMED: usize = 8;
 
 /// Per variant: (cases failed, cases run), one case per event.
@@ -419,7 +442,13 @@ mod tests {
                 ));
             }
         }
-        let summary = text(|out| summary(out, &verdicts, PLAIN));
+        let strict = text(|out| summary(out, &verdicts, Duration::from_millis(1), PLAIN));
+        let summary = text(|out| summary(out, &verdicts, Duration::from_secs(5), PLAIN));
+        assert!(!summary.contains("slower"), "{summary}");
+        assert!(
+            strict.ends_with("  4 cases answered slower than --slow 1.0ms: clients.create/documented (2.0ms), clients.create/object-id-string (2.0ms), clients.update/documented (2.0ms), clients.update/object-id-string (2.0ms)\n"),
+            "{strict}"
+        );
         assert_eq!(
             summary,
             "jerahook: 4 cases: 3 passed, 1 failed; 4 requests, latency p50 2.0ms, p95 2.0ms, max 2.0ms\n  object-id-string  failed for 1 of 2 events: clients.create\n"
