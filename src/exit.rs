@@ -31,8 +31,9 @@ impl ExitStatus {
             }
             ExitStatus::Error => {
                 "usage error, unreadable path (the other paths are still read), unknown event \
-                 id, unusable --schemas directory, or a handler that cannot be reached; the \
-                 message on stderr names the path, id or URL"
+                 id, unusable --schemas directory, a handler that cannot be reached or stops \
+                 answering, or test-handler's --max-time run out; the message on stderr names \
+                 the path, id or URL"
             }
         }
     }
