@@ -221,15 +221,36 @@ pub fn cut(text: String, limit: usize) -> String {
     if text.len() <= limit {
         return text;
     }
-    let mut end = limit;
+    let kept = prefix(&text, limit);
+    // A new string: truncating would keep the whole allocation alive.
+    let mut cut = String::with_capacity(kept.len() + '…'.len_utf8());
+    cut.push_str(kept);
+    cut.push('…');
+    cut
+}
+
+/// The longest start of `text` of at most `limit` bytes that ends at a character boundary.
+pub fn prefix(text: &str, limit: usize) -> &str {
+    let mut end = limit.min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    // A new string: truncating would keep the whole allocation alive.
-    let mut kept = String::with_capacity(end + '…'.len_utf8());
-    kept.push_str(&text[..end]);
-    kept.push('…');
-    kept
+    &text[..end]
+}
+
+/// An entry with the bytes it counts for, measured before the history's lock is taken: a
+/// verdict with thousands of warnings takes a while to measure.
+#[derive(Debug)]
+pub struct Measured {
+    entry: Entry,
+    bytes: usize,
+}
+
+impl From<Entry> for Measured {
+    fn from(entry: Entry) -> Measured {
+        let bytes = entry.footprint();
+        Measured { entry, bytes }
+    }
 }
 
 /// An entry and the bytes it counts for.
@@ -264,10 +285,10 @@ impl History {
 
     /// Numbers the entry, keeps it and forgets the oldest ones beyond the bounds; returns it
     /// as kept.
-    pub fn push(&mut self, mut entry: Entry) -> Arc<Entry> {
+    pub fn push(&mut self, measured: Measured) -> Arc<Entry> {
+        let Measured { mut entry, bytes } = measured;
         self.last += 1;
         entry.n = self.last;
-        let bytes = entry.footprint();
         let entry = Arc::new(entry);
         self.bytes += bytes;
         self.entries.push_back(Kept {
@@ -339,6 +360,11 @@ impl History {
             taken.push(Arc::clone(&kept.entry));
         }
         taken
+    }
+
+    /// Entries kept, the most that can be, and the number the newest got.
+    pub fn sizes(&self) -> (usize, usize, u64) {
+        (self.len(), self.capacity, self.last)
     }
 
     pub fn len(&self) -> usize {
@@ -430,7 +456,9 @@ mod tests {
         let mut history = History::new(3, MAX_BYTES);
         for i in 0..5 {
             assert_eq!(
-                history.push(entry(&i.to_string(), Some(true), "a")).n,
+                history
+                    .push(entry(&i.to_string(), Some(true), "a").into())
+                    .n,
                 i + 1
             );
         }
@@ -454,12 +482,12 @@ mod tests {
     fn everything_an_entry_holds_counts_against_the_cap_and_the_newest_stays() {
         let small = entry("12345", Some(true), "a").footprint();
         let mut history = History::new(100, 2 * small);
-        history.push(entry("12345", Some(true), "a"));
-        history.push(entry("12345", Some(true), "a"));
+        history.push(entry("12345", Some(true), "a").into());
+        history.push(entry("12345", Some(true), "a").into());
         assert_eq!(history.len(), 2, "two fit");
-        history.push(entry("1", Some(true), "a"));
+        history.push(entry("1", Some(true), "a").into());
         assert_eq!(oldest(&history, &Filter::default()), [2, 3]);
-        history.push(entry(&"x".repeat(500), Some(true), "a"));
+        history.push(entry(&"x".repeat(500), Some(true), "a").into());
         assert_eq!(oldest(&history, &Filter::default()), [4]);
         // Headers, target and a refusal's sentence count as a body does.
         let light = entry("", None, "").footprint();
@@ -495,10 +523,10 @@ mod tests {
     #[test]
     fn filters_combine_event_verdict_text_and_what_is_new() {
         let mut history = History::new(10, MAX_BYTES);
-        history.push(entry(r#"{"name":"Alice"}"#, Some(true), "clients.create"));
-        history.push(entry(r#"{"name":"Bob"}"#, Some(false), "clients.create"));
-        history.push(entry("", None, ""));
-        history.push(entry(r#"{"name":"alice"}"#, Some(false), "clients.update"));
+        history.push(entry(r#"{"name":"Alice"}"#, Some(true), "clients.create").into());
+        history.push(entry(r#"{"name":"Bob"}"#, Some(false), "clients.create").into());
+        history.push(entry("", None, "").into());
+        history.push(entry(r#"{"name":"alice"}"#, Some(false), "clients.update").into());
         let list = |filter: Filter| newest(&history, &filter);
         assert_eq!(list(Filter::default()), [4, 3, 2, 1]);
         let event = |id: &str| Filter {

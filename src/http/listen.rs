@@ -31,6 +31,7 @@ use crate::cli::Format;
 use crate::http::capture::Capture;
 use crate::http::clock::{self, Stamp};
 use crate::http::forward::{self, Forwarder};
+use crate::http::history;
 use crate::http::latency::Latencies;
 use crate::http::lines;
 use crate::http::printer::{self, Printer};
@@ -226,10 +227,8 @@ pub fn admit(
 /// POST, so a page the developer happens to visit cannot post forged events. On loopback, a
 /// `Host` that is not a loopback name is refused too (DNS rebinding).
 fn from_elsewhere(settings: &Settings, headers: &HeaderMap) -> Option<Admission> {
-    // Visible ASCII once `to_str` accepts it, so cutting by bytes is safe.
     let text = |value: &HeaderValue| match value.to_str() {
-        Ok(text) if text.len() > 100 => format!("{}…", &text[..100]),
-        Ok(text) => text.to_string(),
+        Ok(text) => history::cut(text.to_string(), 100),
         Err(_) => "(not text)".to_string(),
     };
     if settings.addr.ip().is_loopback() {

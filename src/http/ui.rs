@@ -217,7 +217,8 @@ impl Ui {
     }
 
     fn keep(&self, entry: Entry) {
-        let kept = self.history().push(entry);
+        let measured = history::Measured::from(entry);
+        let kept = self.history().push(measured);
         // No page listening is not an error.
         let _ = self.news.send(view::summary(&kept).to_string());
     }
@@ -306,16 +307,12 @@ async fn serve(listener: TcpListener, ui: Arc<Ui>) {
 /// Answers a connection over [`MAX_CONNECTIONS`] with 503 and closes it.
 async fn turn_away(stream: WriteDeadline) {
     let service = hyper::service::service_fn(|_| async {
-        let mut answer = error(
-            StatusCode::SERVICE_UNAVAILABLE,
+        Ok::<_, Infallible>(busy(
             &format!(
                 "the page has {MAX_CONNECTIONS} connections open; close some of its tabs and retry"
             ),
-        );
-        answer
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        Ok::<_, Infallible>(answer)
+            "1",
+        ))
     });
     let answered = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -471,10 +468,7 @@ impl Ui {
     }
 
     fn info(&self) -> Response<Body> {
-        let (kept, capacity, last) = {
-            let history = self.history();
-            (history.len(), history.capacity(), history.last())
-        };
+        let (kept, capacity, last) = self.history().sizes();
         json_response(
             StatusCode::OK,
             &json!({
@@ -498,10 +492,7 @@ impl Ui {
             Ok(limit) => limit.unwrap_or(LIST_LIMIT),
             Err(_) => return error(StatusCode::BAD_REQUEST, "limit: expected a number"),
         };
-        let (kept, capacity, last) = {
-            let history = self.history();
-            (history.len(), history.capacity(), history.last())
-        };
+        let (kept, capacity, last) = self.history().sizes();
         let ui = Arc::clone(self);
         let scanned = self.off_thread(move || {
             let mut found = Vec::new();
@@ -579,14 +570,10 @@ impl Ui {
             },
         };
         let Ok(permit) = Arc::clone(&self.downloads).try_acquire_owned() else {
-            let mut answer = error(
-                StatusCode::SERVICE_UNAVAILABLE,
+            return busy(
                 &format!("{DOWNLOADS} downloads are under way; retry when one has finished"),
+                "5",
             );
-            answer
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            return answer;
         };
         let until = self.history().last();
         let ui = Arc::clone(self);
@@ -730,16 +717,12 @@ impl Ui {
     /// request. A page that falls behind gets `lagged` and reloads the list.
     fn events(self: &Arc<Self>, client: IpAddr) -> Response<Body> {
         let Some(open) = StreamSlot::take(self, client) else {
-            let mut answer = error(
-                StatusCode::SERVICE_UNAVAILABLE,
+            return busy(
                 &format!(
                     "too many live-update streams open ({MAX_STREAMS} in all, {MAX_STREAMS_PER_CLIENT} from one address): close other tabs of this page"
                 ),
+                "5",
             );
-            answer
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            return answer;
         };
         let receiver = (self.news.subscribe(), open);
         let hello = futures_util::stream::once(async {
@@ -918,6 +901,15 @@ fn json_text(status: StatusCode, text: String) -> Response<Body> {
 
 fn error(status: StatusCode, message: &str) -> Response<Body> {
     json_response(status, &json!({ "error": message }))
+}
+
+/// 503 with the reason and when to retry (`Retry-After`, in seconds).
+fn busy(message: &str, retry_after: &'static str) -> Response<Body> {
+    let mut answer = error(StatusCode::SERVICE_UNAVAILABLE, message);
+    answer
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static(retry_after));
+    answer
 }
 
 /// The banner's line naming the page.

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::http::history::Entry;
+use crate::http::history::{self, Entry};
 use crate::http::ui::pretty;
 use crate::output::escape::needs_escape;
 use crate::output::inspect;
@@ -67,11 +67,7 @@ pub fn detail(entry: &Entry, listen_url: &str, now: i64, body_url: &str) -> Valu
             // the body is.
             let mut text = String::from_utf8_lossy(&text).into_owned();
             if text.len() > SHOWN {
-                let mut end = SHOWN;
-                while !text.is_char_boundary(end) {
-                    end -= 1;
-                }
-                text.truncate(end);
+                text = history::prefix(&text, SHOWN).to_string();
                 text.push_str("\n… (cut: the whole summary is `jerahook inspect` of the body)");
             }
             (Some(text), pretty)
