@@ -185,6 +185,15 @@ try:
     with open(f"{OUT}/detail.html", "w") as file:
         file.write(browser.js("document.documentElement.outerHTML"))
     browser.screenshot(f"{OUT}/detail.png")
+    # The same view on a narrow screen, to look at.
+    browser.call("Emulation.setDeviceMetricsOverride",
+                 {"width": 420, "height": 820, "deviceScaleFactor": 1, "mobile": False})
+    time.sleep(0.3)
+    data = browser.call("Page.captureScreenshot", {"format": "png"})["data"]
+    with open(f"{OUT}/narrow.png", "wb") as file:
+        file.write(base64.b64decode(data))
+    browser.call("Emulation.setDeviceMetricsOverride",
+                 {"width": 1400, "height": 820, "deviceScaleFactor": 1, "mobile": False})
 
     browser.js("document.getElementById('replay').click()")
     browser.wait("document.getElementById('replay-result').textContent.includes(' · ')", "the replay")
@@ -259,5 +268,5 @@ finally:
     listener.terminate()
     listener.wait()
 
-print(f"screenshots: {OUT}/token.png {OUT}/list.png {OUT}/detail.png")
+print(f"screenshots: {OUT}/token.png {OUT}/list.png {OUT}/detail.png {OUT}/narrow.png")
 sys.exit(1 if failed else 0)
